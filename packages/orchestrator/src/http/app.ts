@@ -1,0 +1,60 @@
+import { H3 } from "h3";
+import type { Invoker } from "../invoke/invoker.js";
+import type { FunctionRegistry } from "../registry/function-registry.js";
+import type { NodeRegistry } from "../registry/node-registry.js";
+import type { Logger } from "@cares/shared";
+import { errorResponse, toCaresError } from "./errors.js";
+import { addFunctionRoutes } from "./routes/functions.js";
+import { addInvokeRoutes } from "./routes/invoke.js";
+import { addNodeRoutes } from "./routes/nodes.js";
+
+export interface HttpAppOptions {
+  functions: FunctionRegistry;
+  nodes: NodeRegistry;
+  invoker: Invoker;
+  log: Logger;
+  /** The largest invocation body accepted. */
+  maxBodyBytes: number;
+}
+
+/**
+ * The methods a path is served with, to answer 405 rather than 404 on a known path.
+ * h3 keeps its route table in `~routes`; it answers 404 for a known path with another
+ * method, and has no look-up of its own for this.
+ */
+function allowedMethods(app: H3, path: string): string[] {
+  const methods = new Set<string>();
+  for (const route of app["~routes"]) {
+    if (!route.route || !route.method) continue;
+    const pattern = route.route.replace(/:[^/]+/g, "[^/]+");
+    if (new RegExp(`^${pattern}$`).test(path)) methods.add(route.method);
+  }
+  return [...methods].sort();
+}
+
+/** The orchestrator's HTTP API as an h3 app; serve it with `toNodeHandler` or `app.fetch`. */
+export function createHttpApp(options: HttpAppOptions): H3 {
+  const app: H3 = new H3({
+    onError(error, event) {
+      const url = new URL(event.req.url);
+      const allowed = allowedMethods(app, url.pathname);
+      const failure = toCaresError(error, event.req.method, url.pathname, allowed);
+      if (failure.code === "internal_error") {
+        options.log.error("Request failed: {error}", {
+          error: failure.message,
+          method: event.req.method,
+          path: url.pathname,
+        });
+      }
+      const headers: Record<string, string> =
+        failure.code === "method_not_allowed" ? { allow: allowed.join(", ") } : {};
+      return errorResponse(failure, headers);
+    },
+  });
+
+  app.get("/healthz", () => ({ status: "ok" }));
+  addFunctionRoutes(app, options.functions);
+  addNodeRoutes(app, options.nodes);
+  addInvokeRoutes(app, options.invoker, options.maxBodyBytes);
+  return app;
+}

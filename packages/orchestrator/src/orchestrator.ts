@@ -1,0 +1,97 @@
+import { startClusterServer, startHttpServer, type Logger } from "@cares/shared";
+import { toNodeHandler } from "h3/node";
+import { WorkerClients } from "./dispatch/worker-clients.js";
+import { clusterHandlers } from "./grpc/cluster-service.js";
+import { createHttpApp } from "./http/app.js";
+import { Invoker } from "./invoke/invoker.js";
+import { FunctionRegistry } from "./registry/function-registry.js";
+import { NodeRegistry } from "./registry/node-registry.js";
+
+export interface OrchestratorOptions {
+  host: string;
+  httpPort: number;
+  grpcPort: number;
+  maxBodyBytes: number;
+  log: Logger;
+  /** How often node health is checked. */
+  sweepIntervalMs?: number;
+}
+
+export type Lifecycle = "starting" | "running" | "stopping" | "stopped";
+
+/** A running orchestrator: its registries, its bound ports and a way to stop it. */
+export interface RunningOrchestrator {
+  functions: FunctionRegistry;
+  nodes: NodeRegistry;
+  httpPort: number;
+  grpcPort: number;
+  stop(): Promise<void>;
+}
+
+/** Starts the gRPC side for workers, then the HTTP API, and keeps node health current. */
+export async function startOrchestrator(
+  options: OrchestratorOptions,
+): Promise<RunningOrchestrator> {
+  const log = options.log;
+  const lifecycle = log.child({ component: "lifecycle" });
+  let state: Lifecycle = "starting";
+  const enter = (next: Lifecycle) => {
+    lifecycle.debug("Orchestrator {from} -> {to}.", { from: state, to: next });
+    state = next;
+  };
+
+  const functions = new FunctionRegistry();
+  const nodes = new NodeRegistry({ log: log.child({ component: "nodes" }) });
+  const clients = new WorkerClients();
+  const invoker = new Invoker({
+    functions,
+    nodes,
+    clients,
+    log: log.child({ component: "invoker" }),
+  });
+
+  const grpcServer = await startClusterServer(
+    clusterHandlers(nodes, clients, log.child({ component: "grpc" })),
+    options.host,
+    options.grpcPort,
+  );
+  let http;
+  try {
+    const app = createHttpApp({
+      functions,
+      nodes,
+      invoker,
+      log: log.child({ component: "http" }),
+      maxBodyBytes: options.maxBodyBytes,
+    });
+    http = await startHttpServer(toNodeHandler(app), options.host, options.httpPort);
+  } catch (error) {
+    await grpcServer.close(0);
+    throw error;
+  }
+
+  const sweeper = setInterval(() => nodes.sweep(), options.sweepIntervalMs ?? 250);
+  sweeper.unref();
+  enter("running");
+  log.info("Orchestrator listening: HTTP on {host}:{httpPort}, gRPC on {host}:{grpcPort}.", {
+    host: options.host,
+    httpPort: http.port,
+    grpcPort: grpcServer.port,
+  });
+
+  return {
+    functions,
+    nodes,
+    httpPort: http.port,
+    grpcPort: grpcServer.port,
+    async stop() {
+      if (state !== "running") return;
+      enter("stopping");
+      clearInterval(sweeper);
+      await Promise.all([http.close(), grpcServer.close()]);
+      clients.closeAll();
+      enter("stopped");
+      log.info("Orchestrator stopped.");
+    },
+  };
+}

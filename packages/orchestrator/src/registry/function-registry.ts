@@ -1,0 +1,62 @@
+import { CaresError } from "@cares/shared";
+
+/** A registered function: what to run and how. */
+export interface FunctionSpec {
+  name: string;
+  image: string;
+  /** The worker kills the call when this passes. */
+  timeoutMs: number;
+  /** Environment variables set in every call's container. */
+  env: Record<string, string>;
+  createdAt: Date;
+}
+
+/** Thrown when a call or a look-up names a function that is not registered. */
+export class FunctionNotFoundError extends CaresError {
+  constructor(name: string) {
+    super("function_not_found", `no function named '${name}' is registered`, {
+      details: { function: name },
+    });
+  }
+}
+
+/** Every registered function, by name. Names are unique. */
+export class FunctionRegistry {
+  readonly #functions = new Map<string, FunctionSpec>();
+
+  /** Adds a function; fails with `function_exists` when the name is taken. */
+  add(spec: FunctionSpec): FunctionSpec {
+    if (this.#functions.has(spec.name)) {
+      throw new CaresError(
+        "function_exists",
+        `a function named '${spec.name}' is already registered; delete it first to change it`,
+        { details: { function: spec.name } },
+      );
+    }
+    this.#functions.set(spec.name, spec);
+    return spec;
+  }
+
+  /** The function called `name`; throws FunctionNotFoundError when there is none. */
+  get(name: string): FunctionSpec {
+    const spec = this.#functions.get(name);
+    if (!spec) throw new FunctionNotFoundError(name);
+    return spec;
+  }
+
+  /** Removes the function called `name`; throws FunctionNotFoundError when there is none. */
+  remove(name: string): FunctionSpec {
+    const spec = this.get(name);
+    this.#functions.delete(name);
+    return spec;
+  }
+
+  /** Every function, sorted by name. */
+  list(): FunctionSpec[] {
+    return [...this.#functions.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  get size(): number {
+    return this.#functions.size;
+  }
+}

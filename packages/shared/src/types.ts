@@ -1,0 +1,63 @@
+/** What a worker can take on. */
+export interface NodeCapacity {
+  cpus: number;
+  memoryBytes: number;
+  /** Executions the worker runs at once; 0 when it did not say. */
+  maxConcurrency: number;
+}
+
+/** A worker's announcement of itself. */
+export interface NodeRegistration {
+  name: string;
+  /** host:port where the worker serves ExecuteFunction. */
+  address: string;
+  capacity: NodeCapacity;
+  executor: string;
+  /** How often the worker sends heartbeats. */
+  heartbeatIntervalMs: number;
+}
+
+/** The answer to a registration. */
+export interface RegistrationGrant {
+  nodeId: string;
+  heartbeatIntervalMs: number;
+}
+
+/** A worker's load report. Usages are percentages from 0 to 100. */
+export interface NodeLoad {
+  nodeId: string;
+  cpuUsage: number;
+  memoryUsage: number;
+  runningExecutions: number;
+}
+
+/** One call of a function, as a worker receives it. */
+export interface ExecutionRequest {
+  invocationId: string;
+  functionName: string;
+  image: string;
+  stdin: Buffer;
+  env: Record<string, string>;
+  /** The worker kills the function when this passes; 0 means the worker's default. */
+  timeoutMs: number;
+}
+
+/**
+ * What became of a call: `succeeded` and `failed` ran to an exit code; the others did
+ * not finish on their own.
+ */
+export type ExecutionOutcome =
+  "succeeded" | "failed" | "timed-out" | "image-unavailable" | "engine-error" | "cancelled";
+
+export interface ExecutionResult {
+  outcome: ExecutionOutcome;
+  /** The process's exit code; -1 when it never exited on its own. */
+  exitCode: number;
+  stdout: Buffer;
+  /** The end of standard error, as text. */
+  stderr: string;
+  durationMs: number;
+  /** Why the function could not run; empty when it ran. */
+  errorMessage: string;
+  nodeName: string;
+}

@@ -1,0 +1,162 @@
+import {
+  LOG_FORMATS,
+  LOG_LEVELS,
+  checkName,
+  ConfigError,
+  parseCommandLine,
+  type LogFormat,
+  type LogLevel,
+} from "@cares/shared";
+
+/** Every worker setting: its flag, its environment variable and its default. */
+export const WORKER_OPTIONS = {
+  orchestrator: {
+    flag: "orchestrator",
+    env: "CARES_ORCHESTRATOR",
+    kind: "string",
+    default: "localhost:50051",
+    description: "host:port of the orchestrator's gRPC port",
+  },
+  host: {
+    flag: "host",
+    env: "CARES_WORKER_HOST",
+    kind: "string",
+    default: "127.0.0.1",
+    description: "address the worker's gRPC port listens on",
+  },
+  port: {
+    flag: "port",
+    env: "CARES_WORKER_PORT",
+    kind: "port",
+    default: 50052,
+    description: "port the worker serves calls on (0 picks a free one)",
+  },
+  advertise: {
+    flag: "advertise",
+    env: "CARES_WORKER_ADVERTISE",
+    kind: "string",
+    default: "",
+    description: "host:port the orchestrator should call (default: the listening address)",
+  },
+  name: {
+    flag: "name",
+    env: "CARES_WORKER_NAME",
+    kind: "string",
+    default: "",
+    description: "node name, a DNS label (default: worker-<port>)",
+  },
+  executor: {
+    flag: "executor",
+    env: "CARES_EXECUTOR",
+    kind: "string",
+    choices: ["docker", "fake"],
+    default: "docker",
+    description: "how functions run",
+  },
+  dockerSocket: {
+    flag: "docker-socket",
+    env: "CARES_DOCKER_SOCKET",
+    kind: "string",
+    default: "/var/run/docker.sock",
+    description: "the Docker engine's socket (docker executor)",
+  },
+  fakeRules: {
+    flag: "fake-rules",
+    env: "CARES_FAKE_RULES",
+    kind: "string",
+    default: "",
+    description: "JSON file of per-image results (fake executor)",
+  },
+  heartbeatInterval: {
+    flag: "heartbeat-interval",
+    env: "CARES_HEARTBEAT_INTERVAL_MS",
+    kind: "int",
+    min: 100,
+    max: 60_000,
+    default: 2_000,
+    description: "milliseconds between heartbeats",
+  },
+  tui: {
+    flag: "tui",
+    env: "CARES_TUI",
+    kind: "bool",
+    default: true,
+    description: "draw the terminal UI when standard output is a terminal",
+  },
+  logFormat: {
+    flag: "log-format",
+    env: "CARES_LOG_FORMAT",
+    kind: "string",
+    choices: LOG_FORMATS,
+    default: "plain",
+    description: "how log lines are printed without the terminal UI",
+  },
+  logLevel: {
+    flag: "log-level",
+    env: "CARES_LOG_LEVEL",
+    kind: "string",
+    choices: LOG_LEVELS,
+    default: "info",
+    description: "the least severe level printed",
+  },
+} as const;
+
+export interface WorkerConfig {
+  orchestrator: string;
+  host: string;
+  port: number;
+  advertise: string;
+  name: string;
+  executor: string;
+  /** Settings handed to the executor plugin. */
+  executorSettings: Record<string, string>;
+  heartbeatIntervalMs: number;
+  tui: boolean;
+  logFormat: LogFormat;
+  logLevel: LogLevel;
+}
+
+const USAGE = "pnpm --filter worker start -- [options]";
+const HOST_PORT = /^[^\s/]+:\d{1,5}$/;
+
+/**
+ * Reads the worker's settings from flags, then the environment, then defaults.
+ * Returns the help text instead when `--help` was given; throws ConfigError listing
+ * every bad value.
+ */
+export function loadWorkerConfig(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): { help: string } | { config: WorkerConfig } {
+  const parsed = parseCommandLine(USAGE, WORKER_OPTIONS, argv, env);
+  if (parsed.help) return { help: parsed.text };
+  const v = parsed.values;
+
+  const problems: string[] = [];
+  if (!HOST_PORT.test(v.orchestrator)) {
+    problems.push(`--orchestrator must be host:port (got '${v.orchestrator}')`);
+  }
+  if (v.advertise && !HOST_PORT.test(v.advertise)) {
+    problems.push(`--advertise must be host:port (got '${v.advertise}')`);
+  }
+  const nameProblem = v.name ? checkName(v.name) : undefined;
+  if (nameProblem) problems.push(`--name ${nameProblem}`);
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    config: {
+      orchestrator: v.orchestrator,
+      host: v.host,
+      port: v.port,
+      advertise: v.advertise,
+      name: v.name,
+      executor: v.executor,
+      executorSettings:
+        v.executor === "docker" ? { socket: v.dockerSocket } : { rules: v.fakeRules },
+      heartbeatIntervalMs: v.heartbeatInterval,
+      tui: v.tui,
+      logFormat: v.logFormat as LogFormat,
+      logLevel: v.logLevel as LogLevel,
+    },
+  };
+}

@@ -1,0 +1,345 @@
+import Docker from "dockerode";
+import { CaresError, describeError, type ExecutionRequest, type Logger } from "@cares/shared";
+import {
+  elapsedSince,
+  type Executor,
+  type ExecutorContext,
+  type ExecutorResult,
+} from "../executor.js";
+import { FrameDemuxer } from "./demux.js";
+import { OutputBuffer } from "./output-buffer.js";
+
+/** Labels on every container CARES starts, so that its leftovers can be found. */
+export const LABELS = {
+  managed: "org.cares.managed",
+  worker: "org.cares.worker",
+  function: "org.cares.function",
+  invocation: "org.cares.invocation",
+} as const;
+
+export interface DockerExecutorOptions {
+  /** The engine's Unix socket. */
+  socketPath: string;
+  workerName: string;
+  defaultTimeoutMs: number;
+  log: Logger;
+  /** Standard output past this many bytes is dropped. */
+  maxOutputBytes?: number;
+  /** How much of the end of standard error is kept. */
+  maxStderrBytes?: number;
+  /** The bound on each short engine call (inspect, create, start, kill, remove). */
+  engineCallTimeoutMs?: number;
+  /** The bound on pulling a missing image. */
+  pullTimeoutMs?: number;
+}
+
+class EngineError extends CaresError {}
+
+/** Rejects with `engine_timeout` when `promise` has not settled within `ms`. */
+function bounded<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new EngineError("engine_timeout", `the engine did not ${what} within ${ms} ms`)),
+      ms,
+    );
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+function statusCodeOf(error: unknown): number | undefined {
+  const code = (error as { statusCode?: unknown } | null)?.statusCode;
+  return typeof code === "number" ? code : undefined;
+}
+
+/** A message that says what went wrong with the engine, in words a person can act on. */
+function engineProblem(error: unknown, socketPath: string): string {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code === "ENOENT" || code === "ECONNREFUSED" || code === "EACCES") {
+    return `the Docker engine is not reachable at ${socketPath} (${code}); is dockerd running?`;
+  }
+  const json = (error as { json?: { message?: string } } | null)?.json;
+  return json?.message ?? describeError(error);
+}
+
+type Ending = { kind: "exited"; exitCode: number } | { kind: "timed-out" } | { kind: "cancelled" };
+
+/**
+ * Runs each call as a fresh container on a Docker engine: networking off, labelled as
+ * CARES's, standard input written and closed, standard output and error collected apart,
+ * and the container removed whatever happens.
+ */
+export class DockerExecutor implements Executor {
+  readonly name = "docker";
+  readonly #docker: Docker;
+  readonly #options: Required<DockerExecutorOptions>;
+  readonly #pulls = new Map<string, Promise<void>>();
+
+  constructor(options: DockerExecutorOptions) {
+    this.#options = {
+      maxOutputBytes: 16 * 1024 * 1024,
+      maxStderrBytes: 64 * 1024,
+      engineCallTimeoutMs: 15_000,
+      pullTimeoutMs: 120_000,
+      ...options,
+    };
+    this.#docker = new Docker({ socketPath: options.socketPath });
+  }
+
+  async run(request: ExecutionRequest, signal: AbortSignal): Promise<ExecutorResult> {
+    const start = performance.now();
+    const finish = (outcome: ExecutorResult["outcome"], extra: Partial<ExecutorResult> = {}) => ({
+      outcome,
+      exitCode: -1,
+      stdout: Buffer.alloc(0),
+      stderr: "",
+      errorMessage: "",
+      ...extra,
+      durationMs: elapsedSince(start),
+    });
+
+    try {
+      await this.#ensureImage(request.image);
+    } catch (error) {
+      const unavailable = error instanceof CaresError && error.code === "image_unavailable";
+      return finish(unavailable ? "image-unavailable" : "engine-error", {
+        errorMessage: describeError(error),
+      });
+    }
+    if (signal.aborted) return finish("cancelled", { errorMessage: "cancelled before start" });
+
+    let container: Docker.Container;
+    try {
+      container = await bounded(
+        this.#docker.createContainer(this.#containerSpec(request)),
+        this.#options.engineCallTimeoutMs,
+        "create the container",
+      );
+    } catch (error) {
+      return finish("engine-error", {
+        errorMessage: `cannot create a container for '${request.image}': ${engineProblem(error, this.#options.socketPath)}`,
+      });
+    }
+
+    try {
+      return await this.#runContainer(container, request, signal, finish);
+    } catch (error) {
+      return finish("engine-error", {
+        errorMessage: `running '${request.image}' failed: ${engineProblem(error, this.#options.socketPath)}`,
+      });
+    } finally {
+      await this.#remove(container);
+    }
+  }
+
+  #containerSpec(request: ExecutionRequest): Docker.ContainerCreateOptions {
+    return {
+      Image: request.image,
+      Env: Object.entries(request.env).map(([key, value]) => `${key}=${value}`),
+      AttachStdin: true,
+      AttachStdout: true,
+      AttachStderr: true,
+      OpenStdin: true,
+      StdinOnce: true,
+      Tty: false,
+      Labels: {
+        [LABELS.managed]: "true",
+        [LABELS.worker]: this.#options.workerName,
+        [LABELS.function]: request.functionName,
+        [LABELS.invocation]: request.invocationId,
+      },
+      HostConfig: { NetworkMode: "none" },
+    };
+  }
+
+  async #runContainer(
+    container: Docker.Container,
+    request: ExecutionRequest,
+    signal: AbortSignal,
+    finish: (outcome: ExecutorResult["outcome"], extra?: Partial<ExecutorResult>) => ExecutorResult,
+  ): Promise<ExecutorResult> {
+    const { engineCallTimeoutMs } = this.#options;
+    const stdout = new OutputBuffer(this.#options.maxOutputBytes, "head");
+    const stderr = new OutputBuffer(this.#options.maxStderrBytes, "tail");
+    const demux = new FrameDemuxer(
+      (chunk) => stdout.push(chunk),
+      (chunk) => stderr.push(chunk),
+    );
+
+    // Attach before starting, so that not a byte of output is missed.
+    const stream = (await bounded(
+      container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true }),
+      engineCallTimeoutMs,
+      "attach to the container",
+    )) as NodeJS.ReadWriteStream;
+    const drained = new Promise<void>((resolve) => {
+      stream.once("end", resolve);
+      stream.once("close", resolve);
+      stream.once("error", () => resolve());
+    });
+    stream.on("data", (chunk: Buffer) => demux.push(chunk));
+
+    await bounded(container.start(), engineCallTimeoutMs, "start the container");
+    stream.end(request.stdin);
+
+    const ending = await this.#awaitEnding(container, request, signal);
+    if (ending.kind !== "exited") {
+      await bounded(container.kill(), engineCallTimeoutMs, "kill the container").catch(() => {});
+    }
+    // The engine may report the exit before the last output has arrived.
+    await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
+
+    const output = { stdout: stdout.toBuffer(), stderr: stderr.toBuffer().toString("utf8") };
+    switch (ending.kind) {
+      case "exited":
+        return finish(ending.exitCode === 0 ? "succeeded" : "failed", {
+          ...output,
+          exitCode: ending.exitCode,
+        });
+      case "timed-out":
+        return finish("timed-out", {
+          ...output,
+          errorMessage: `stopped after its timeout of ${request.timeoutMs || this.#options.defaultTimeoutMs} ms`,
+        });
+      case "cancelled":
+        return finish("cancelled", { ...output, errorMessage: "the call was cancelled" });
+    }
+  }
+
+  #awaitEnding(
+    container: Docker.Container,
+    request: ExecutionRequest,
+    signal: AbortSignal,
+  ): Promise<Ending> {
+    const timeoutMs = request.timeoutMs || this.#options.defaultTimeoutMs;
+    return new Promise<Ending>((resolve, reject) => {
+      const timer = setTimeout(() => done({ kind: "timed-out" }), timeoutMs);
+      const onAbort = () => done({ kind: "cancelled" });
+      const done = (ending: Ending) => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", onAbort);
+        resolve(ending);
+      };
+      if (signal.aborted) return done({ kind: "cancelled" });
+      signal.addEventListener("abort", onAbort, { once: true });
+      container.wait().then(
+        (answer: { StatusCode: number }) => done({ kind: "exited", exitCode: answer.StatusCode }),
+        (error: unknown) => {
+          clearTimeout(timer);
+          signal.removeEventListener("abort", onAbort);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /** Pulls `image` when the engine does not have it; concurrent calls share one pull. */
+  async #ensureImage(image: string): Promise<void> {
+    try {
+      await bounded(
+        this.#docker.getImage(image).inspect(),
+        this.#options.engineCallTimeoutMs,
+        "inspect the image",
+      );
+      return;
+    } catch (error) {
+      if (statusCodeOf(error) !== 404) {
+        throw new EngineError("engine_error", engineProblem(error, this.#options.socketPath), {
+          cause: error,
+        });
+      }
+    }
+    let pull = this.#pulls.get(image);
+    if (!pull) {
+      pull = this.#pull(image).finally(() => this.#pulls.delete(image));
+      this.#pulls.set(image, pull);
+    }
+    await pull;
+  }
+
+  async #pull(image: string): Promise<void> {
+    this.#options.log.info("Image '{image}' is missing; pulling it.", { image });
+    try {
+      await bounded(
+        new Promise<void>((resolve, reject) => {
+          this.#docker.pull(image, (error: unknown, stream: NodeJS.ReadableStream) => {
+            if (error) return reject(error);
+            this.#docker.modem.followProgress(stream, (failure: unknown) =>
+              failure ? reject(failure) : resolve(),
+            );
+          });
+        }),
+        this.#options.pullTimeoutMs,
+        `pull '${image}'`,
+      );
+    } catch (error) {
+      throw new CaresError(
+        "image_unavailable",
+        `image '${image}' is not on this worker and could not be pulled: ${engineProblem(error, this.#options.socketPath)}`,
+        { cause: error },
+      );
+    }
+  }
+
+  async #remove(container: Docker.Container): Promise<void> {
+    try {
+      await bounded(
+        container.remove({ force: true, v: true }),
+        this.#options.engineCallTimeoutMs,
+        "remove the container",
+      );
+    } catch (error) {
+      if (statusCodeOf(error) === 404) return;
+      this.#options.log.warn("Could not remove container {container}: {error}", {
+        container: container.id.slice(0, 12),
+        error: engineProblem(error, this.#options.socketPath),
+      });
+    }
+  }
+
+  async cleanUp(): Promise<void> {
+    const filters = {
+      label: [`${LABELS.managed}=true`, `${LABELS.worker}=${this.#options.workerName}`],
+    };
+    let leftovers: Docker.ContainerInfo[];
+    try {
+      leftovers = await bounded(
+        this.#docker.listContainers({ all: true, filters }),
+        this.#options.engineCallTimeoutMs,
+        "list containers",
+      );
+    } catch (error) {
+      this.#options.log.warn("Could not look for leftover containers: {error}", {
+        error: engineProblem(error, this.#options.socketPath),
+      });
+      return;
+    }
+    for (const info of leftovers) await this.#remove(this.#docker.getContainer(info.Id));
+    if (leftovers.length > 0) {
+      this.#options.log.info("Removed {count} leftover containers.", { count: leftovers.length });
+    }
+  }
+
+  /** Asks the engine whether it answers; throws a message a person can act on when not. */
+  async ping(): Promise<void> {
+    try {
+      await bounded(this.#docker.ping(), this.#options.engineCallTimeoutMs, "answer a ping");
+    } catch (error) {
+      throw new CaresError("engine_unavailable", engineProblem(error, this.#options.socketPath), {
+        cause: error,
+      });
+    }
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** Builds the docker executor from its settings: `socket` names the engine's socket. */
+export function createDockerExecutor(context: ExecutorContext): DockerExecutor {
+  return new DockerExecutor({
+    socketPath: context.settings.socket || "/var/run/docker.sock",
+    workerName: context.workerName,
+    defaultTimeoutMs: context.defaultTimeoutMs,
+    log: context.log,
+  });
+}

@@ -1,0 +1,154 @@
+import { availableParallelism, totalmem } from "node:os";
+import {
+  CaresError,
+  OrchestratorClient,
+  startClusterServer,
+  type ClusterHandlers,
+  type Logger,
+} from "@cares/shared";
+import { builtinExecutors } from "./executor/builtins.js";
+import { DockerExecutor } from "./executor/docker/docker-executor.js";
+import type { Executor } from "./executor/executor.js";
+import { ExecutionService } from "./grpc/execution-service.js";
+import { Membership } from "./membership/membership.js";
+import { HostMetrics } from "./metrics/host-metrics.js";
+import type { MetricsSource } from "./metrics/metrics-source.js";
+
+/** A call's timeout when the request gives none. */
+export const DEFAULT_TIMEOUT_MS = 30_000;
+
+export interface WorkerOptions {
+  orchestrator: string;
+  host: string;
+  port: number;
+  advertise: string;
+  name: string;
+  executor: string;
+  executorSettings: Record<string, string>;
+  heartbeatIntervalMs: number;
+  log: Logger;
+  /** Replaces the executor built from `executor`; for tests. */
+  executorInstance?: Executor;
+  /** Replaces the host metrics source; for tests. */
+  metrics?: MetricsSource;
+  /** How long running calls may take to finish when the worker stops. */
+  shutdownGraceMs?: number;
+}
+
+export type Lifecycle = "starting" | "running" | "stopping" | "stopped";
+
+export interface RunningWorker {
+  name: string;
+  port: number;
+  address: string;
+  executor: Executor;
+  membership: Membership;
+  service: ExecutionService;
+  stop(): Promise<void>;
+}
+
+function advertisedAddress(options: WorkerOptions, port: number): string {
+  if (options.advertise) return options.advertise;
+  const host = options.host === "0.0.0.0" || options.host === "::" ? "127.0.0.1" : options.host;
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/**
+ * Starts a worker: serves ExecuteFunction, then joins the cluster and keeps reporting
+ * its load. Resolves once registered; the registration is retried until it works.
+ */
+export async function startWorker(options: WorkerOptions): Promise<RunningWorker> {
+  const log = options.log;
+  let state: Lifecycle = "starting";
+  const enter = (next: Lifecycle) => {
+    log.debug("Worker {from} -> {to}.", { from: state, to: next, component: "lifecycle" });
+    state = next;
+  };
+
+  // The port comes first: with port 0 the name and address depend on it.
+  let service: ExecutionService | undefined;
+  const handlers: Pick<ClusterHandlers, "executeFunction"> = {
+    executeFunction(request, context) {
+      if (!service || state !== "running") {
+        throw new CaresError("unavailable", "the worker is not taking calls");
+      }
+      return service.handlers().executeFunction(request, context);
+    },
+  };
+  const server = await startClusterServer(handlers, options.host, options.port);
+  const name = options.name || `worker-${server.port}`;
+  const address = advertisedAddress(options, server.port);
+  const nodeLog = log.child({ node: name });
+
+  let executor: Executor;
+  try {
+    executor =
+      options.executorInstance ??
+      builtinExecutors().create(options.executor, {
+        workerName: name,
+        defaultTimeoutMs: DEFAULT_TIMEOUT_MS,
+        log: nodeLog.child({ component: "executor" }),
+        settings: options.executorSettings,
+      });
+  } catch (error) {
+    await server.close(0);
+    throw error;
+  }
+  if (executor instanceof DockerExecutor) {
+    await executor
+      .ping()
+      .catch((error: CaresError) =>
+        nodeLog.warn("Docker engine not available yet: {error}", { error: error.message }),
+      );
+  }
+  await executor.cleanUp();
+  service = new ExecutionService(executor, () => name, nodeLog.child({ component: "execution" }));
+
+  const client = new OrchestratorClient(options.orchestrator);
+  const membership = new Membership({
+    client,
+    registration: {
+      name,
+      address,
+      executor: executor.name,
+      heartbeatIntervalMs: options.heartbeatIntervalMs,
+      capacity: { cpus: availableParallelism(), memoryBytes: totalmem(), maxConcurrency: 0 },
+    },
+    metrics: options.metrics ?? new HostMetrics(),
+    running: () => service?.running ?? 0,
+    log: nodeLog.child({ component: "membership" }),
+  });
+  enter("running");
+  nodeLog.info("Worker '{node}' serving calls on {address} with the {executor} executor.", {
+    address,
+    executor: executor.name,
+  });
+  try {
+    await membership.start();
+  } catch (error) {
+    enter("stopped");
+    await server.close(0);
+    client.close();
+    throw error;
+  }
+
+  return {
+    name,
+    port: server.port,
+    address,
+    executor,
+    membership,
+    service,
+    async stop() {
+      if (state === "stopping" || state === "stopped") return;
+      enter("stopping");
+      await membership.stop();
+      await server.close(options.shutdownGraceMs ?? 10_000);
+      client.close();
+      await executor.cleanUp();
+      await executor.close();
+      enter("stopped");
+      nodeLog.info("Worker stopped.");
+    },
+  };
+}
