@@ -15,8 +15,8 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 }
 
 /**
- * Exponential backoff with full jitter: attempt 0 waits up to `baseMs`, each later one
- * up to twice as long, never more than `maxMs`.
+ * Exponential backoff with jitter: attempt 0 waits between half of `baseMs` and
+ * `baseMs`, each later attempt up to twice as long, never more than `maxMs`.
  */
 export function backoffDelay(attempt: number, baseMs: number, maxMs: number): number {
   const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 30));

@@ -35,6 +35,8 @@ function allowedMethods(app: H3, path: string): string[] {
 /** The orchestrator's HTTP API as an h3 app; serve it with `toNodeHandler` or `app.fetch`. */
 export function createHttpApp(options: HttpAppOptions): H3 {
   const app: H3 = new H3({
+    // h3 would print every thrown error to the console; onError logs what matters.
+    silent: true,
     onError(error, event) {
       const url = new URL(event.req.url);
       const allowed = allowedMethods(app, url.pathname);

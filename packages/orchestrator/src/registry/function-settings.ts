@@ -18,7 +18,8 @@ function parseEnv(value: unknown): Record<string, string> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw invalid("env", "must be an object of names to string values");
   }
-  const env: Record<string, string> = {};
+  // No prototype, so that a variable named like an Object member is kept as written.
+  const env: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [key, item] of Object.entries(value)) {
     if (!ENV_NAME.test(key)) {
       throw invalid("env", `has '${key}', which is not a valid variable name`);

@@ -108,7 +108,7 @@ export class NodeRegistry {
     if (!node) return false;
     node.cpuUsage = clampPercent(load.cpuUsage);
     node.memoryUsage = clampPercent(load.memoryUsage);
-    node.runningExecutions = load.runningExecutions;
+    node.runningExecutions = Math.max(0, Math.trunc(load.runningExecutions) || 0);
     node.lastHeartbeatAt = this.#now();
     if (node.status !== "Active") this.#setStatus(node, "Active", "heartbeat received");
     this.#emit(node, false);

@@ -6,10 +6,19 @@ export type LogFormat = "plain" | "json";
 /** Every log format, for flag validation. */
 export const LOG_FORMATS: readonly LogFormat[] = ["plain", "json"];
 
+/** JSON text of `value`; values JSON cannot hold (BigInt, cycles) fall back to String(). */
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return JSON.stringify(String(value));
+  }
+}
+
 function formatValue(value: unknown): string {
   if (typeof value === "string") return /[\s"=]/.test(value) ? JSON.stringify(value) : value;
   if (value instanceof Error) return JSON.stringify(value.message);
-  return JSON.stringify(value) ?? String(value);
+  return safeJson(value);
 }
 
 /** Fields that the message does not already show, as `key=value` pairs. */
@@ -34,7 +43,10 @@ export function formatPlain(record: LogRecord): string {
 function toJsonSafe(fields: LogFields): LogFields {
   const out: LogFields = {};
   for (const [key, value] of Object.entries(fields)) {
-    out[key] = value instanceof Error ? value.message : value;
+    if (value instanceof Error) out[key] = value.message;
+    else if (typeof value === "bigint") out[key] = value.toString();
+    else if (typeof value === "object" && value !== null) out[key] = JSON.parse(safeJson(value));
+    else out[key] = value;
   }
   return out;
 }

@@ -23,7 +23,7 @@ export const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"
 
 function render(template: string, fields: LogFields): string {
   return template.replace(/\{(\w+)\}/g, (whole, key: string) =>
-    key in fields ? String(fields[key]) : whole,
+    Object.hasOwn(fields, key) ? String(fields[key]) : whole,
   );
 }
 

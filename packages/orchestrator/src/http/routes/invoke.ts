@@ -33,9 +33,13 @@ function failureOf(invocation: Invocation): CaresError {
         { details: { ...details, stderr: tail(result.stderr, STDERR_TAIL_BYTES) } },
       );
     case "image-unavailable":
-      return new CaresError("image_unavailable", result.errorMessage, {
-        details: { image: spec.image },
-      });
+      return new CaresError(
+        "image_unavailable",
+        result.errorMessage || `image '${spec.image}' is not available on the worker`,
+        {
+          details: { image: spec.image },
+        },
+      );
     case "cancelled":
       return new CaresError("cancelled", result.errorMessage || "the call was cancelled");
     default:

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Brings up a CARES cluster on this machine (one orchestrator, one worker on the Docker
+# engine), registers `my-test-func` for the cares/hello-world image and invokes it.
+# The cluster keeps running afterwards; `npm run demo:stop` stops it.
+#
+#   scripts/demo.sh          start (or restart) the cluster and invoke the function
+#   scripts/demo.sh stop     stop the cluster
+#
+# Ports: HTTP 8080, gRPC 50051, worker 50052 (CARES_HTTP_PORT, CARES_GRPC_PORT and
+# CARES_WORKER_PORT change them).
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+state=.cares/demo
+http_port=${CARES_HTTP_PORT:-8080}
+grpc_port=${CARES_GRPC_PORT:-50051}
+worker_port=${CARES_WORKER_PORT:-50052}
+api="http://127.0.0.1:$http_port"
+
+say() { printf '[demo] %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+stop_cluster() {
+  local name pid
+  for name in worker orchestrator; do
+    [ -f "$state/$name.pid" ] || continue
+    pid=$(cat "$state/$name.pid")
+    if kill -0 "$pid" 2>/dev/null; then
+      kill -TERM "$pid" 2>/dev/null || true
+      for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -KILL "$pid" 2>/dev/null || true
+      say "stopped the $name (pid $pid)"
+    fi
+    rm -f "$state/$name.pid"
+  done
+}
+
+# start NAME ARGS...: runs a CARES program in the background, its log under $state.
+start() {
+  local name=$1
+  shift
+  setsid nohup node --import tsx "packages/$name/src/main.ts" --no-tui "$@" \
+    >"$state/$name.log" 2>&1 </dev/null &
+  echo $! >"$state/$name.pid"
+}
+
+# wait_for WHAT COMMAND...: retries COMMAND for up to 30 s.
+wait_for() {
+  local what=$1
+  shift
+  for _ in $(seq 300); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.1
+  done
+  die "$what did not come up; see $state/*.log"
+}
+
+node_active() { curl -fsS "$api/nodes" | grep -q '"status":"Active"'; }
+
+if [ "${1:-}" = stop ]; then
+  stop_cluster
+  exit 0
+fi
+
+bash scripts/bootstrap.sh
+bash scripts/ensure-engine.sh
+mkdir -p "$state"
+stop_cluster
+
+say "starting the orchestrator (HTTP $http_port, gRPC $grpc_port)"
+start orchestrator --http-port "$http_port" --grpc-port "$grpc_port"
+wait_for "the orchestrator" curl -fsS "$api/healthz"
+
+say "starting a worker (port $worker_port, docker executor)"
+start worker --orchestrator "127.0.0.1:$grpc_port" --port "$worker_port" --name worker-1
+wait_for "the worker" node_active
+
+say "registering my-test-func -> cares/hello-world"
+curl -fsS -X POST "$api/functions" -H 'content-type: application/json' \
+  -d '{"name": "my-test-func", "image": "cares/hello-world"}' >/dev/null
+
+echo
+echo "\$ curl -X POST http://localhost:$http_port/invoke/my-test-func"
+curl -sS -X POST "http://localhost:$http_port/invoke/my-test-func"
+echo
+echo "What the orchestrator said:"
+grep -F -e "Received invocation" -e "Selecting optimal" -e "selected with lowest" \
+  -e "Dispatching job" -e "Job complete" "$state/orchestrator.log" | tail -n 5 | sed 's/^/  /'
+echo "What the worker said:"
+grep -F -e "Received execution request" -e "Starting container" -e "Container finished" \
+  "$state/worker.log" | tail -n 3 | sed 's/^/  /'
+echo
+echo "The cluster keeps running (logs in $state/). Try:"
+echo "  curl -X POST http://localhost:$http_port/invoke/my-test-func"
+echo "  curl http://localhost:$http_port/nodes"
+echo "Stop it with: npm run demo:stop"

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs every check and test of CARES, after installing and starting what they need:
+# pnpm and the dependencies, the Docker engine and the sample images.
+#
+#   npm test                      everything
+#   npm test -- packages/worker   only the test files under that path
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+bash scripts/bootstrap.sh
+bash scripts/ensure-engine.sh
+
+echo "== generated stubs"
+pnpm --silent gen:check
+echo "== types"
+pnpm --silent typecheck
+echo "== formatting"
+pnpm --silent format:check >/dev/null || { pnpm --silent format:check; exit 1; }
+
+echo "== tests"
+mkdir -p .cares
+results=.cares/test-results.json
+rm -f "$results"
+status=0
+pnpm exec vitest run --reporter=default --reporter=json --outputFile.json="$results" "$@" || status=$?
+
+# One closing line that any CI can read, whatever the runner printed above.
+if [ -f "$results" ]; then
+  node -e '
+    const r = require(process.argv[1]);
+    const skipped = r.numPendingTests + r.numTodoTests;
+    console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`);
+  ' "$root/$results"
+fi
+exit "$status"
