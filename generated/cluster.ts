@@ -31,6 +31,48 @@ export const protobufFileName = "cluster.proto";
  * A side answers UNIMPLEMENTED for the methods that belong to the other.
  */
 
+/** Whether a worker may pull an image it does not have. */
+export enum PullPolicy {
+  PULL_POLICY_UNSPECIFIED = 0,
+  /** PULL_POLICY_IF_MISSING - Pull when the image is missing (the default). */
+  PULL_POLICY_IF_MISSING = 1,
+  /** PULL_POLICY_NEVER - Never pull: a missing image fails the call. */
+  PULL_POLICY_NEVER = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function pullPolicyFromJSON(object: any): PullPolicy {
+  switch (object) {
+    case 0:
+    case "PULL_POLICY_UNSPECIFIED":
+      return PullPolicy.PULL_POLICY_UNSPECIFIED;
+    case 1:
+    case "PULL_POLICY_IF_MISSING":
+      return PullPolicy.PULL_POLICY_IF_MISSING;
+    case 2:
+    case "PULL_POLICY_NEVER":
+      return PullPolicy.PULL_POLICY_NEVER;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return PullPolicy.UNRECOGNIZED;
+  }
+}
+
+export function pullPolicyToJSON(object: PullPolicy): string {
+  switch (object) {
+    case PullPolicy.PULL_POLICY_UNSPECIFIED:
+      return "PULL_POLICY_UNSPECIFIED";
+    case PullPolicy.PULL_POLICY_IF_MISSING:
+      return "PULL_POLICY_IF_MISSING";
+    case PullPolicy.PULL_POLICY_NEVER:
+      return "PULL_POLICY_NEVER";
+    case PullPolicy.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /**
  * What became of one call. A call that ran reports its exit code; a call that could
  * not run says why in `status` and `error_message`.
@@ -143,9 +185,43 @@ export interface HeartbeatRequest {
   /** Percent, 0 to 100. */
   memoryUsage: number;
   runningExecutions: number;
+  /** The worker is shutting down: it finishes what runs and takes nothing new. */
+  draining: boolean;
 }
 
 export interface HeartbeatResponse {
+  known: boolean;
+}
+
+export interface LeaveClusterRequest {
+  nodeId: string;
+}
+
+export interface LeaveClusterResponse {
+}
+
+export interface LogEntry {
+  timeUnixMs: number;
+  /** debug, info, warn or error. */
+  level: string;
+  /** The rendered message. */
+  message: string;
+  /** The line's fields, each as JSON text. */
+  fields: { [key: string]: string };
+}
+
+export interface LogEntry_FieldsEntry {
+  key: string;
+  value: string;
+}
+
+export interface ReportLogsRequest {
+  nodeId: string;
+  entries: LogEntry[];
+}
+
+export interface ReportLogsResponse {
+  /** False when the orchestrator does not know the node; the lines were dropped. */
   known: boolean;
 }
 
@@ -159,6 +235,15 @@ export interface FunctionRequest {
   env: { [key: string]: string };
   /** The worker kills the container when this passes; 0 means the worker's default. */
   timeoutMs: number;
+  /** Memory limit of the container; 0 means the worker's default. */
+  memoryBytes: number;
+  /** CPU limit in billionths of a CPU; 0 means no limit. */
+  nanoCpus: number;
+  /** Gives the container a network; without it the container has only loopback. */
+  network: boolean;
+  pullPolicy: PullPolicy;
+  /** Standard output past this many bytes is dropped; 0 means the worker's default. */
+  maxOutputBytes: number;
 }
 
 export interface FunctionRequest_EnvEntry {
@@ -182,6 +267,8 @@ export interface FunctionResult {
   outputBinary: Buffer;
   /** The node that ran the call. */
   nodeName: string;
+  /** True when standard output passed its cap and was cut. */
+  outputTruncated: boolean;
 }
 
 function createBaseNodeCapacity(): NodeCapacity {
@@ -526,7 +613,7 @@ export const RegisterNodeResponse: MessageFns<RegisterNodeResponse> = {
 };
 
 function createBaseHeartbeatRequest(): HeartbeatRequest {
-  return { nodeId: "", cpuUsage: 0, memoryUsage: 0, runningExecutions: 0 };
+  return { nodeId: "", cpuUsage: 0, memoryUsage: 0, runningExecutions: 0, draining: false };
 }
 
 export const HeartbeatRequest: MessageFns<HeartbeatRequest> = {
@@ -542,6 +629,9 @@ export const HeartbeatRequest: MessageFns<HeartbeatRequest> = {
     }
     if (message.runningExecutions !== 0) {
       writer.uint32(32).uint32(message.runningExecutions);
+    }
+    if (message.draining !== false) {
+      writer.uint32(40).bool(message.draining);
     }
     return writer;
   },
@@ -591,6 +681,14 @@ export const HeartbeatRequest: MessageFns<HeartbeatRequest> = {
             message.runningExecutions = reader.uint32();
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.draining = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -625,6 +723,7 @@ export const HeartbeatRequest: MessageFns<HeartbeatRequest> = {
         : isSet(object.running_executions)
         ? globalThis.Number(object.running_executions)
         : 0,
+      draining: isSet(object.draining) ? globalThis.Boolean(object.draining) : false,
     };
   },
 
@@ -642,6 +741,9 @@ export const HeartbeatRequest: MessageFns<HeartbeatRequest> = {
     if (message.runningExecutions !== 0) {
       obj.runningExecutions = Math.round(message.runningExecutions);
     }
+    if (message.draining !== false) {
+      obj.draining = message.draining;
+    }
     return obj;
   },
 
@@ -654,6 +756,7 @@ export const HeartbeatRequest: MessageFns<HeartbeatRequest> = {
     message.cpuUsage = object.cpuUsage ?? 0;
     message.memoryUsage = object.memoryUsage ?? 0;
     message.runningExecutions = object.runningExecutions ?? 0;
+    message.draining = object.draining ?? false;
     return message;
   },
 };
@@ -725,8 +828,537 @@ export const HeartbeatResponse: MessageFns<HeartbeatResponse> = {
   },
 };
 
+function createBaseLeaveClusterRequest(): LeaveClusterRequest {
+  return { nodeId: "" };
+}
+
+export const LeaveClusterRequest: MessageFns<LeaveClusterRequest> = {
+  encode(message: LeaveClusterRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.nodeId !== "") {
+      writer.uint32(10).string(message.nodeId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LeaveClusterRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLeaveClusterRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.nodeId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LeaveClusterRequest {
+    return {
+      nodeId: isSet(object.nodeId)
+        ? globalThis.String(object.nodeId)
+        : isSet(object.node_id)
+        ? globalThis.String(object.node_id)
+        : "",
+    };
+  },
+
+  toJSON(message: LeaveClusterRequest): unknown {
+    const obj: any = {};
+    if (message.nodeId !== "") {
+      obj.nodeId = message.nodeId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LeaveClusterRequest>, I>>(base?: I): LeaveClusterRequest {
+    return LeaveClusterRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LeaveClusterRequest>, I>>(object: I): LeaveClusterRequest {
+    const message = createBaseLeaveClusterRequest();
+    message.nodeId = object.nodeId ?? "";
+    return message;
+  },
+};
+
+function createBaseLeaveClusterResponse(): LeaveClusterResponse {
+  return {};
+}
+
+export const LeaveClusterResponse: MessageFns<LeaveClusterResponse> = {
+  encode(_: LeaveClusterResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LeaveClusterResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLeaveClusterResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): LeaveClusterResponse {
+    return {};
+  },
+
+  toJSON(_: LeaveClusterResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LeaveClusterResponse>, I>>(base?: I): LeaveClusterResponse {
+    return LeaveClusterResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LeaveClusterResponse>, I>>(_: I): LeaveClusterResponse {
+    const message = createBaseLeaveClusterResponse();
+    return message;
+  },
+};
+
+function createBaseLogEntry(): LogEntry {
+  return { timeUnixMs: 0, level: "", message: "", fields: {} };
+}
+
+export const LogEntry: MessageFns<LogEntry> = {
+  encode(message: LogEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.timeUnixMs !== 0) {
+      writer.uint32(8).int64(message.timeUnixMs);
+    }
+    if (message.level !== "") {
+      writer.uint32(18).string(message.level);
+    }
+    if (message.message !== "") {
+      writer.uint32(26).string(message.message);
+    }
+    globalThis.Object.entries(message.fields).forEach(([key, value]: [string, string]) => {
+      LogEntry_FieldsEntry.encode({ key: key as any, value }, writer.uint32(34).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LogEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLogEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.timeUnixMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.level = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            const entry4 = LogEntry_FieldsEntry.decode(reader, reader.uint32());
+            if (entry4.value !== undefined) {
+              message.fields[entry4.key] = entry4.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LogEntry {
+    return {
+      timeUnixMs: isSet(object.timeUnixMs)
+        ? globalThis.Number(object.timeUnixMs)
+        : isSet(object.time_unix_ms)
+        ? globalThis.Number(object.time_unix_ms)
+        : 0,
+      level: isSet(object.level) ? globalThis.String(object.level) : "",
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+      fields: isObject(object.fields)
+        ? (globalThis.Object.entries(object.fields) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+    };
+  },
+
+  toJSON(message: LogEntry): unknown {
+    const obj: any = {};
+    if (message.timeUnixMs !== 0) {
+      obj.timeUnixMs = Math.round(message.timeUnixMs);
+    }
+    if (message.level !== "") {
+      obj.level = message.level;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    if (message.fields) {
+      const entries = globalThis.Object.entries(message.fields) as [string, string][];
+      if (entries.length > 0) {
+        obj.fields = {};
+        entries.forEach(([k, v]) => {
+          obj.fields[k] = v;
+        });
+      }
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LogEntry>, I>>(base?: I): LogEntry {
+    return LogEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LogEntry>, I>>(object: I): LogEntry {
+    const message = createBaseLogEntry();
+    message.timeUnixMs = object.timeUnixMs ?? 0;
+    message.level = object.level ?? "";
+    message.message = object.message ?? "";
+    message.fields = (globalThis.Object.entries(object.fields ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseLogEntry_FieldsEntry(): LogEntry_FieldsEntry {
+  return { key: "", value: "" };
+}
+
+export const LogEntry_FieldsEntry: MessageFns<LogEntry_FieldsEntry> = {
+  encode(message: LogEntry_FieldsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LogEntry_FieldsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLogEntry_FieldsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LogEntry_FieldsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: LogEntry_FieldsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<LogEntry_FieldsEntry>, I>>(base?: I): LogEntry_FieldsEntry {
+    return LogEntry_FieldsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<LogEntry_FieldsEntry>, I>>(object: I): LogEntry_FieldsEntry {
+    const message = createBaseLogEntry_FieldsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseReportLogsRequest(): ReportLogsRequest {
+  return { nodeId: "", entries: [] };
+}
+
+export const ReportLogsRequest: MessageFns<ReportLogsRequest> = {
+  encode(message: ReportLogsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.nodeId !== "") {
+      writer.uint32(10).string(message.nodeId);
+    }
+    for (const v of message.entries) {
+      LogEntry.encode(v!, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReportLogsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReportLogsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.nodeId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.entries.push(LogEntry.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReportLogsRequest {
+    return {
+      nodeId: isSet(object.nodeId)
+        ? globalThis.String(object.nodeId)
+        : isSet(object.node_id)
+        ? globalThis.String(object.node_id)
+        : "",
+      entries: globalThis.Array.isArray(object?.entries) ? object.entries.map((e: any) => LogEntry.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ReportLogsRequest): unknown {
+    const obj: any = {};
+    if (message.nodeId !== "") {
+      obj.nodeId = message.nodeId;
+    }
+    if (message.entries?.length) {
+      obj.entries = message.entries.map((e) => LogEntry.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReportLogsRequest>, I>>(base?: I): ReportLogsRequest {
+    return ReportLogsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReportLogsRequest>, I>>(object: I): ReportLogsRequest {
+    const message = createBaseReportLogsRequest();
+    message.nodeId = object.nodeId ?? "";
+    message.entries = object.entries?.map((e) => LogEntry.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseReportLogsResponse(): ReportLogsResponse {
+  return { known: false };
+}
+
+export const ReportLogsResponse: MessageFns<ReportLogsResponse> = {
+  encode(message: ReportLogsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.known !== false) {
+      writer.uint32(8).bool(message.known);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReportLogsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReportLogsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.known = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReportLogsResponse {
+    return { known: isSet(object.known) ? globalThis.Boolean(object.known) : false };
+  },
+
+  toJSON(message: ReportLogsResponse): unknown {
+    const obj: any = {};
+    if (message.known !== false) {
+      obj.known = message.known;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ReportLogsResponse>, I>>(base?: I): ReportLogsResponse {
+    return ReportLogsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ReportLogsResponse>, I>>(object: I): ReportLogsResponse {
+    const message = createBaseReportLogsResponse();
+    message.known = object.known ?? false;
+    return message;
+  },
+};
+
 function createBaseFunctionRequest(): FunctionRequest {
-  return { dockerImage: "", invocationId: "", functionName: "", stdin: Buffer.alloc(0), env: {}, timeoutMs: 0 };
+  return {
+    dockerImage: "",
+    invocationId: "",
+    functionName: "",
+    stdin: Buffer.alloc(0),
+    env: {},
+    timeoutMs: 0,
+    memoryBytes: 0,
+    nanoCpus: 0,
+    network: false,
+    pullPolicy: 0,
+    maxOutputBytes: 0,
+  };
 }
 
 export const FunctionRequest: MessageFns<FunctionRequest> = {
@@ -748,6 +1380,21 @@ export const FunctionRequest: MessageFns<FunctionRequest> = {
     });
     if (message.timeoutMs !== 0) {
       writer.uint32(48).uint32(message.timeoutMs);
+    }
+    if (message.memoryBytes !== 0) {
+      writer.uint32(56).uint64(message.memoryBytes);
+    }
+    if (message.nanoCpus !== 0) {
+      writer.uint32(64).uint64(message.nanoCpus);
+    }
+    if (message.network !== false) {
+      writer.uint32(72).bool(message.network);
+    }
+    if (message.pullPolicy !== 0) {
+      writer.uint32(80).int32(message.pullPolicy);
+    }
+    if (message.maxOutputBytes !== 0) {
+      writer.uint32(88).uint64(message.maxOutputBytes);
     }
     return writer;
   },
@@ -816,6 +1463,46 @@ export const FunctionRequest: MessageFns<FunctionRequest> = {
             message.timeoutMs = reader.uint32();
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.memoryBytes = longToNumber(reader.uint64());
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.nanoCpus = longToNumber(reader.uint64());
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.network = reader.bool();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.pullPolicy = reader.int32() as any;
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.maxOutputBytes = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -865,6 +1552,27 @@ export const FunctionRequest: MessageFns<FunctionRequest> = {
         : isSet(object.timeout_ms)
         ? globalThis.Number(object.timeout_ms)
         : 0,
+      memoryBytes: isSet(object.memoryBytes)
+        ? globalThis.Number(object.memoryBytes)
+        : isSet(object.memory_bytes)
+        ? globalThis.Number(object.memory_bytes)
+        : 0,
+      nanoCpus: isSet(object.nanoCpus)
+        ? globalThis.Number(object.nanoCpus)
+        : isSet(object.nano_cpus)
+        ? globalThis.Number(object.nano_cpus)
+        : 0,
+      network: isSet(object.network) ? globalThis.Boolean(object.network) : false,
+      pullPolicy: isSet(object.pullPolicy)
+        ? pullPolicyFromJSON(object.pullPolicy)
+        : isSet(object.pull_policy)
+        ? pullPolicyFromJSON(object.pull_policy)
+        : 0,
+      maxOutputBytes: isSet(object.maxOutputBytes)
+        ? globalThis.Number(object.maxOutputBytes)
+        : isSet(object.max_output_bytes)
+        ? globalThis.Number(object.max_output_bytes)
+        : 0,
     };
   },
 
@@ -894,6 +1602,21 @@ export const FunctionRequest: MessageFns<FunctionRequest> = {
     if (message.timeoutMs !== 0) {
       obj.timeoutMs = Math.round(message.timeoutMs);
     }
+    if (message.memoryBytes !== 0) {
+      obj.memoryBytes = Math.round(message.memoryBytes);
+    }
+    if (message.nanoCpus !== 0) {
+      obj.nanoCpus = Math.round(message.nanoCpus);
+    }
+    if (message.network !== false) {
+      obj.network = message.network;
+    }
+    if (message.pullPolicy !== 0) {
+      obj.pullPolicy = pullPolicyToJSON(message.pullPolicy);
+    }
+    if (message.maxOutputBytes !== 0) {
+      obj.maxOutputBytes = Math.round(message.maxOutputBytes);
+    }
     return obj;
   },
 
@@ -916,6 +1639,11 @@ export const FunctionRequest: MessageFns<FunctionRequest> = {
       {},
     );
     message.timeoutMs = object.timeoutMs ?? 0;
+    message.memoryBytes = object.memoryBytes ?? 0;
+    message.nanoCpus = object.nanoCpus ?? 0;
+    message.network = object.network ?? false;
+    message.pullPolicy = object.pullPolicy ?? 0;
+    message.maxOutputBytes = object.maxOutputBytes ?? 0;
     return message;
   },
 };
@@ -1016,6 +1744,7 @@ function createBaseFunctionResult(): FunctionResult {
     errorMessage: "",
     outputBinary: Buffer.alloc(0),
     nodeName: "",
+    outputTruncated: false,
   };
 }
 
@@ -1047,6 +1776,9 @@ export const FunctionResult: MessageFns<FunctionResult> = {
     }
     if (message.nodeName !== "") {
       writer.uint32(74).string(message.nodeName);
+    }
+    if (message.outputTruncated !== false) {
+      writer.uint32(80).bool(message.outputTruncated);
     }
     return writer;
   },
@@ -1136,6 +1868,14 @@ export const FunctionResult: MessageFns<FunctionResult> = {
             message.nodeName = reader.string();
             continue;
           }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.outputTruncated = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1179,6 +1919,11 @@ export const FunctionResult: MessageFns<FunctionResult> = {
         : isSet(object.node_name)
         ? globalThis.String(object.node_name)
         : "",
+      outputTruncated: isSet(object.outputTruncated)
+        ? globalThis.Boolean(object.outputTruncated)
+        : isSet(object.output_truncated)
+        ? globalThis.Boolean(object.output_truncated)
+        : false,
     };
   },
 
@@ -1211,6 +1956,9 @@ export const FunctionResult: MessageFns<FunctionResult> = {
     if (message.nodeName !== "") {
       obj.nodeName = message.nodeName;
     }
+    if (message.outputTruncated !== false) {
+      obj.outputTruncated = message.outputTruncated;
+    }
     return obj;
   },
 
@@ -1228,6 +1976,7 @@ export const FunctionResult: MessageFns<FunctionResult> = {
     message.errorMessage = object.errorMessage ?? "";
     message.outputBinary = object.outputBinary ?? Buffer.alloc(0);
     message.nodeName = object.nodeName ?? "";
+    message.outputTruncated = object.outputTruncated ?? false;
     return message;
   },
 };
@@ -1262,6 +2011,33 @@ export const ClusterServiceService = {
     responseSerialize: (value: HeartbeatResponse): Buffer => Buffer.from(HeartbeatResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): HeartbeatResponse => HeartbeatResponse.decode(value),
   },
+  /**
+   * A worker that shuts down says it leaves: the orchestrator sends it no more calls
+   * and forgets it.
+   */
+  leaveCluster: {
+    path: "/cares.cluster.v1.ClusterService/LeaveCluster" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: LeaveClusterRequest): Buffer => Buffer.from(LeaveClusterRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): LeaveClusterRequest => LeaveClusterRequest.decode(value),
+    responseSerialize: (value: LeaveClusterResponse): Buffer =>
+      Buffer.from(LeaveClusterResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): LeaveClusterResponse => LeaveClusterResponse.decode(value),
+  },
+  /**
+   * A worker forwards its log lines, so that the orchestrator's event stream tells the
+   * whole cluster's story.
+   */
+  reportLogs: {
+    path: "/cares.cluster.v1.ClusterService/ReportLogs" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ReportLogsRequest): Buffer => Buffer.from(ReportLogsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ReportLogsRequest => ReportLogsRequest.decode(value),
+    responseSerialize: (value: ReportLogsResponse): Buffer => Buffer.from(ReportLogsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ReportLogsResponse => ReportLogsResponse.decode(value),
+  },
   /** The orchestrator asks a worker to run one function call to completion. */
   executeFunction: {
     path: "/cares.cluster.v1.ClusterService/ExecuteFunction" as const,
@@ -1286,6 +2062,16 @@ export interface ClusterServiceServer extends UntypedServiceImplementation {
    * registers again.
    */
   heartbeat: handleUnaryCall<HeartbeatRequest, HeartbeatResponse>;
+  /**
+   * A worker that shuts down says it leaves: the orchestrator sends it no more calls
+   * and forgets it.
+   */
+  leaveCluster: handleUnaryCall<LeaveClusterRequest, LeaveClusterResponse>;
+  /**
+   * A worker forwards its log lines, so that the orchestrator's event stream tells the
+   * whole cluster's story.
+   */
+  reportLogs: handleUnaryCall<ReportLogsRequest, ReportLogsResponse>;
   /** The orchestrator asks a worker to run one function call to completion. */
   executeFunction: handleUnaryCall<FunctionRequest, FunctionResult>;
 }
@@ -1329,6 +2115,44 @@ export interface ClusterServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: HeartbeatResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * A worker that shuts down says it leaves: the orchestrator sends it no more calls
+   * and forgets it.
+   */
+  leaveCluster(
+    request: LeaveClusterRequest,
+    callback: (error: ServiceError | null, response: LeaveClusterResponse) => void,
+  ): ClientUnaryCall;
+  leaveCluster(
+    request: LeaveClusterRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: LeaveClusterResponse) => void,
+  ): ClientUnaryCall;
+  leaveCluster(
+    request: LeaveClusterRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: LeaveClusterResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * A worker forwards its log lines, so that the orchestrator's event stream tells the
+   * whole cluster's story.
+   */
+  reportLogs(
+    request: ReportLogsRequest,
+    callback: (error: ServiceError | null, response: ReportLogsResponse) => void,
+  ): ClientUnaryCall;
+  reportLogs(
+    request: ReportLogsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ReportLogsResponse) => void,
+  ): ClientUnaryCall;
+  reportLogs(
+    request: ReportLogsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ReportLogsResponse) => void,
   ): ClientUnaryCall;
   /** The orchestrator asks a worker to run one function call to completion. */
   executeFunction(

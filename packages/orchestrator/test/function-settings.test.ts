@@ -6,8 +6,8 @@ import {
   type FunctionSpec,
 } from "../src/registry/function-registry.js";
 import {
-  DEFAULT_TIMEOUT_MS,
-  MAX_TIMEOUT_MS,
+  FUNCTION_DEFAULTS,
+  FUNCTION_LIMITS,
   describeFunction,
   parseFunctionSpec,
 } from "../src/registry/function-settings.js";
@@ -27,15 +27,22 @@ function refusal(body: Record<string, unknown>): CaresError {
 }
 
 describe("parseFunctionSpec", () => {
-  it("fills in the default timeout, an empty env and the given time", () => {
+  it("fills in every default and the given time", () => {
     expect(parseFunctionSpec({ name: "hello", image: "cares/hello-world:latest" }, NOW)).toEqual({
       name: "hello",
       image: "cares/hello-world:latest",
-      timeoutMs: DEFAULT_TIMEOUT_MS,
+      timeoutMs: 30_000,
+      memoryBytes: 256 * 1024 * 1024,
+      cpus: null,
       env: {},
+      network: false,
+      contentType: "text/plain; charset=utf-8",
+      pull: "if-missing",
+      concurrency: null,
+      maxOutputBytes: 10 * 1024 * 1024,
       createdAt: NOW,
     });
-    expect(DEFAULT_TIMEOUT_MS).toBe(30_000);
+    expect(FUNCTION_DEFAULTS.timeoutMs).toBe(30_000);
   });
 
   it("stamps the current time when none is given", () => {
@@ -54,10 +61,10 @@ describe("parseFunctionSpec", () => {
     ["500ms", 500],
     ["30s", 30_000],
     ["2m", 120_000],
-    ["15m", MAX_TIMEOUT_MS],
+    ["15m", FUNCTION_LIMITS.maxTimeoutMs],
     [30, 30_000],
     [0.5, 500],
-    [900, MAX_TIMEOUT_MS],
+    [900, FUNCTION_LIMITS.maxTimeoutMs],
   ])("reads the timeout %j as %d ms", (timeout, ms) => {
     expect(parseFunctionSpec({ name: "a", image: "alpine", timeout }, NOW).timeoutMs).toBe(ms);
   });
@@ -72,9 +79,12 @@ describe("parseFunctionSpec", () => {
   });
 
   it("refuses an unknown field, naming it and the known ones", () => {
-    const error = refusal({ name: "a", image: "alpine", memory: 128 });
-    expect(error.details).toEqual({ field: "memory" });
-    expect(error.message).toBe("memory is not a known field (known: name, image, timeout, env)");
+    const error = refusal({ name: "a", image: "alpine", memroy: 128 });
+    expect(error.details).toEqual({ field: "memroy" });
+    expect(error.message).toBe(
+      "memroy is not a known field (known: name, image, timeout, memory, cpus, env, network, " +
+        "contentType, pull, concurrency, maxOutput)",
+    );
   });
 
   it("reports an unknown field before a missing one", () => {
@@ -171,7 +181,14 @@ describe("describeFunction", () => {
       name: "hello",
       image: "alpine",
       timeout: 1.5,
+      memory: 256 * 1024 * 1024,
+      cpus: null,
       env: { A: "1" },
+      network: false,
+      contentType: "text/plain; charset=utf-8",
+      pull: "if-missing",
+      concurrency: null,
+      maxOutput: 10 * 1024 * 1024,
       createdAt: "2026-03-04T05:06:07.000Z",
     });
   });

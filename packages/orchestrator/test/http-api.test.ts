@@ -43,6 +43,7 @@ function result(overrides: Partial<ExecutionResult> = {}): ExecutionResult {
     stderr: "",
     durationMs: 12,
     errorMessage: "",
+    outputTruncated: false,
     nodeName: "w1",
     ...overrides,
   };
@@ -109,7 +110,13 @@ function addNode(name = "w1", cpuUsage = 0, memoryUsage = 0): NodeRecord {
     heartbeatIntervalMs: 1_000,
     capacity: { cpus: 2, memoryBytes: 1024, maxConcurrency: 0 },
   });
-  nodes.heartbeat({ nodeId: node.id, cpuUsage, memoryUsage, runningExecutions: 0 });
+  nodes.heartbeat({
+    nodeId: node.id,
+    cpuUsage,
+    memoryUsage,
+    runningExecutions: 0,
+    draining: false,
+  });
   return node;
 }
 
@@ -496,7 +503,7 @@ describe("routes that do not exist", () => {
   });
 
   it.each([
-    ["GET", "/invoke/hello", ["POST"]],
+    ["OPTIONS", "/invoke/hello", ["DELETE", "GET", "PATCH", "POST", "PUT"]],
     ["PUT", "/functions", ["GET", "POST"]],
     ["POST", "/nodes", ["GET"]],
     ["PATCH", "/functions/hello", ["DELETE", "GET"]],

@@ -45,7 +45,7 @@ function setup(options: { missedHeartbeats?: number } = {}) {
 }
 
 function load(node: NodeRecord, cpuUsage = 10, memoryUsage = 20, runningExecutions = 0) {
-  return { nodeId: node.id, cpuUsage, memoryUsage, runningExecutions };
+  return { nodeId: node.id, cpuUsage, memoryUsage, runningExecutions, draining: false };
 }
 
 describe("NodeRegistry.register", () => {
@@ -168,7 +168,13 @@ describe("NodeRegistry.heartbeat", () => {
     const { registry } = setup();
     registry.register(registration());
     expect(
-      registry.heartbeat({ nodeId: "nope", cpuUsage: 1, memoryUsage: 1, runningExecutions: 0 }),
+      registry.heartbeat({
+        nodeId: "nope",
+        cpuUsage: 1,
+        memoryUsage: 1,
+        runningExecutions: 0,
+        draining: false,
+      }),
     ).toBe(false);
   });
 

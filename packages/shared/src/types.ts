@@ -29,7 +29,20 @@ export interface NodeLoad {
   cpuUsage: number;
   memoryUsage: number;
   runningExecutions: number;
+  /** The worker is shutting down and takes no new calls. */
+  draining: boolean;
 }
+
+/** One log line of a worker, as forwarded to the orchestrator. */
+export interface RemoteLogLine {
+  time: Date;
+  level: "debug" | "info" | "warn" | "error";
+  message: string;
+  fields: Record<string, unknown>;
+}
+
+/** Whether a worker may pull an image it does not have. */
+export type PullPolicy = "if-missing" | "never";
 
 /** One call of a function, as a worker receives it. */
 export interface ExecutionRequest {
@@ -40,6 +53,15 @@ export interface ExecutionRequest {
   env: Record<string, string>;
   /** The worker kills the function when this passes; 0 means the worker's default. */
   timeoutMs: number;
+  /** Memory limit in bytes; 0 means the worker's default. */
+  memoryBytes: number;
+  /** CPU limit in billionths of a CPU; 0 means no limit. */
+  nanoCpus: number;
+  /** Whether the function gets a network; without it, only loopback. */
+  network: boolean;
+  pullPolicy: PullPolicy;
+  /** Standard output past this many bytes is dropped; 0 means the worker's default. */
+  maxOutputBytes: number;
 }
 
 /**
@@ -60,4 +82,6 @@ export interface ExecutionResult {
   /** Why the function could not run; empty when it ran. */
   errorMessage: string;
   nodeName: string;
+  /** True when standard output passed its cap and was cut. */
+  outputTruncated: boolean;
 }

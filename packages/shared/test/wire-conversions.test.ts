@@ -27,6 +27,7 @@ function result(overrides: Partial<ExecutionResult> = {}): ExecutionResult {
     durationMs: 42,
     errorMessage: "",
     nodeName: "w1",
+    outputTruncated: false,
     ...overrides,
   };
 }
@@ -42,6 +43,7 @@ function wireResult(overrides: Partial<FunctionResult> = {}): FunctionResult {
     errorMessage: "",
     outputBinary: Buffer.alloc(0),
     nodeName: "",
+    outputTruncated: false,
     ...overrides,
   };
 }
@@ -138,6 +140,11 @@ describe("function requests", () => {
       stdin: Buffer.from([1, 2, 3, 0xff]),
       env: { GREETING: "hi", EMPTY: "" },
       timeoutMs: 5_000,
+      memoryBytes: 256 * 1024 * 1024,
+      nanoCpus: 500_000_000,
+      network: true,
+      pullPolicy: "never",
+      maxOutputBytes: 1024,
     };
     const message = toFunctionRequest(request);
     expect(message.dockerImage).toBe("cares/hello-world:latest");
@@ -154,6 +161,11 @@ describe("function requests", () => {
       stdin: Buffer.from("x"),
       env: { A: "1" },
       timeoutMs: 0,
+      memoryBytes: 0,
+      nanoCpus: 0,
+      network: false,
+      pullPolicy: "if-missing",
+      maxOutputBytes: 0,
     });
     const back = fromFunctionRequest(message);
     back.env.B = "2";
@@ -194,7 +206,13 @@ describe("registration and heartbeats", () => {
   });
 
   it("round-trips a heartbeat", () => {
-    const load: NodeLoad = { nodeId: "n-1", cpuUsage: 12.5, memoryUsage: 40, runningExecutions: 2 };
+    const load: NodeLoad = {
+      nodeId: "n-1",
+      cpuUsage: 12.5,
+      memoryUsage: 40,
+      runningExecutions: 2,
+      draining: true,
+    };
     expect(fromHeartbeatRequest(toHeartbeatRequest(load))).toEqual(load);
   });
 });

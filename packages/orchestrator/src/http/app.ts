@@ -17,6 +17,16 @@ export interface HttpAppOptions {
   maxBodyBytes: number;
 }
 
+/** A route such as `/invoke/:name/**` as a regular expression over paths. */
+function routePattern(route: string): RegExp {
+  const parts = route.split("/").map((part) => {
+    if (part === "**") return ".*";
+    if (part === "*" || part.startsWith(":")) return "[^/]+";
+    return part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  });
+  return new RegExp(`^${parts.join("/")}$`);
+}
+
 /**
  * The methods a path is served with, to answer 405 rather than 404 on a known path.
  * h3 keeps its route table in `~routes`; it answers 404 for a known path with another
@@ -26,8 +36,7 @@ function allowedMethods(app: H3, path: string): string[] {
   const methods = new Set<string>();
   for (const route of app["~routes"]) {
     if (!route.route || !route.method) continue;
-    const pattern = route.route.replace(/:[^/]+/g, "[^/]+");
-    if (new RegExp(`^${pattern}$`).test(path)) methods.add(route.method);
+    if (routePattern(route.route).test(path)) methods.add(route.method);
   }
   return [...methods].sort();
 }

@@ -10,6 +10,8 @@ export const DISPATCH_MARGIN_MS = 10_000;
 
 export interface InvocationInput {
   stdin: Buffer;
+  /** Variables about the request (method, path, query, content type); they win over the function's own. */
+  env?: Record<string, string>;
   /** Aborted when the caller goes away. */
   signal?: AbortSignal;
 }
@@ -77,8 +79,13 @@ export class Invoker {
           functionName: spec.name,
           image: spec.image,
           stdin: input.stdin,
-          env: { ...spec.env },
+          env: { ...spec.env, ...input.env },
           timeoutMs: spec.timeoutMs,
+          memoryBytes: spec.memoryBytes,
+          nanoCpus: spec.cpus === null ? 0 : Math.round(spec.cpus * 1e9),
+          network: spec.network,
+          pullPolicy: spec.pull,
+          maxOutputBytes: spec.maxOutputBytes,
         },
         spec.timeoutMs + DISPATCH_MARGIN_MS,
         input.signal,

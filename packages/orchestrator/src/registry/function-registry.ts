@@ -1,4 +1,4 @@
-import { CaresError } from "@cares/shared";
+import { CaresError, type PullPolicy } from "@cares/shared";
 
 /** A registered function: what to run and how. */
 export interface FunctionSpec {
@@ -6,8 +6,21 @@ export interface FunctionSpec {
   image: string;
   /** The worker kills the call when this passes. */
   timeoutMs: number;
+  /** The container's memory limit. */
+  memoryBytes: number;
+  /** The container's CPU limit in CPUs (0.5 is half a CPU); null for no limit. */
+  cpus: number | null;
   /** Environment variables set in every call's container. */
   env: Record<string, string>;
+  /** Whether the container gets a network; without one it has only loopback. */
+  network: boolean;
+  /** The Content-Type of the function's answers. */
+  contentType: string;
+  pull: PullPolicy;
+  /** Calls of this function one worker runs at once; null for no limit of its own. */
+  concurrency: number | null;
+  /** Standard output past this many bytes is cut. */
+  maxOutputBytes: number;
   createdAt: Date;
 }
 

@@ -2,6 +2,8 @@
 // outside packages/shared/src/grpc touches a wire message.
 import {
   ExecutionStatus,
+  PullPolicy as WirePullPolicy,
+  type LogEntry,
   type FunctionRequest,
   type FunctionResult,
   type HeartbeatRequest,
@@ -13,6 +15,8 @@ import type {
   ExecutionResult,
   NodeLoad,
   NodeRegistration,
+  PullPolicy,
+  RemoteLogLine,
 } from "../types.js";
 
 const OUTCOME_TO_STATUS: Record<ExecutionOutcome, ExecutionStatus> = {
@@ -82,10 +86,20 @@ export function toFunctionRequest(request: ExecutionRequest): FunctionRequest {
     stdin: request.stdin,
     env: request.env,
     timeoutMs: request.timeoutMs,
+    memoryBytes: request.memoryBytes,
+    nanoCpus: request.nanoCpus,
+    network: request.network,
+    pullPolicy:
+      request.pullPolicy === "never"
+        ? WirePullPolicy.PULL_POLICY_NEVER
+        : WirePullPolicy.PULL_POLICY_IF_MISSING,
+    maxOutputBytes: request.maxOutputBytes,
   };
 }
 
 export function fromFunctionRequest(message: FunctionRequest): ExecutionRequest {
+  const pullPolicy: PullPolicy =
+    message.pullPolicy === WirePullPolicy.PULL_POLICY_NEVER ? "never" : "if-missing";
   return {
     image: message.dockerImage,
     invocationId: message.invocationId,
@@ -93,6 +107,48 @@ export function fromFunctionRequest(message: FunctionRequest): ExecutionRequest 
     stdin: Buffer.from(message.stdin),
     env: { ...message.env },
     timeoutMs: message.timeoutMs,
+    memoryBytes: message.memoryBytes,
+    nanoCpus: message.nanoCpus,
+    network: message.network,
+    pullPolicy,
+    maxOutputBytes: message.maxOutputBytes,
+  };
+}
+
+const LEVELS = new Set(["debug", "info", "warn", "error"]);
+
+export function toLogEntry(line: RemoteLogLine): LogEntry {
+  const fields: Record<string, string> = {};
+  for (const [key, value] of Object.entries(line.fields)) {
+    if (value === undefined) continue;
+    try {
+      fields[key] = JSON.stringify(value instanceof Error ? value.message : value) ?? "null";
+    } catch {
+      fields[key] = JSON.stringify(String(value));
+    }
+  }
+  return {
+    timeUnixMs: line.time.getTime(),
+    level: line.level,
+    message: line.message,
+    fields,
+  };
+}
+
+export function fromLogEntry(entry: LogEntry): RemoteLogLine {
+  const fields: Record<string, unknown> = {};
+  for (const [key, text] of Object.entries(entry.fields)) {
+    try {
+      fields[key] = JSON.parse(text);
+    } catch {
+      fields[key] = text;
+    }
+  }
+  return {
+    time: new Date(entry.timeUnixMs),
+    level: (LEVELS.has(entry.level) ? entry.level : "info") as RemoteLogLine["level"],
+    message: entry.message,
+    fields,
   };
 }
 
@@ -109,6 +165,7 @@ export function toFunctionResult(result: ExecutionResult): FunctionResult {
     durationMs: Math.max(0, Math.round(result.durationMs)),
     errorMessage: result.errorMessage,
     nodeName: result.nodeName,
+    outputTruncated: result.outputTruncated,
   };
 }
 
@@ -126,5 +183,6 @@ export function fromFunctionResult(message: FunctionResult): ExecutionResult {
     durationMs: message.durationMs,
     errorMessage: message.errorMessage,
     nodeName: message.nodeName,
+    outputTruncated: message.outputTruncated,
   };
 }

@@ -62,7 +62,13 @@ export class FakeExecutor implements Executor {
     const start = performance.now();
     const rule = this.#rules.get(request.image) ?? {};
     const timeoutMs = request.timeoutMs || this.#defaultTimeoutMs;
-    const base = { stdout: Buffer.alloc(0), stderr: "", errorMessage: "", exitCode: -1 };
+    const base = {
+      stdout: Buffer.alloc(0),
+      stderr: "",
+      errorMessage: "",
+      exitCode: -1,
+      outputTruncated: false,
+    };
 
     if (rule.outcome) {
       return {
@@ -82,13 +88,16 @@ export class FakeExecutor implements Executor {
       }
     }
     const exitCode = rule.exitCode ?? 0;
+    const stdout = rule.stdout === undefined ? request.stdin : Buffer.from(rule.stdout, "utf8");
+    const cap = request.maxOutputBytes || stdout.length;
     return {
       outcome: exitCode === 0 ? "succeeded" : "failed",
       exitCode,
-      stdout: rule.stdout === undefined ? request.stdin : Buffer.from(rule.stdout, "utf8"),
+      stdout: stdout.subarray(0, cap),
       stderr: rule.stderr ?? "",
       errorMessage: "",
       durationMs: elapsedSince(start),
+      outputTruncated: stdout.length > cap,
     };
   }
 

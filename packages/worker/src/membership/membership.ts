@@ -17,6 +17,8 @@ export interface MembershipOptions {
   metrics: MetricsSource;
   /** Calls running now, reported with each heartbeat. */
   running: () => number;
+  /** Whether the worker is shutting down, reported with each heartbeat. */
+  draining?: () => boolean;
   log: Logger;
   /** The bound on one register or heartbeat call. */
   callTimeoutMs?: number;
@@ -41,7 +43,13 @@ export class Membership {
   #loop: Promise<void> | undefined;
 
   constructor(options: MembershipOptions) {
-    this.#options = { callTimeoutMs: 5_000, retryBaseMs: 250, retryMaxMs: 5_000, ...options };
+    this.#options = {
+      callTimeoutMs: 5_000,
+      retryBaseMs: 250,
+      retryMaxMs: 5_000,
+      draining: () => false,
+      ...options,
+    };
   }
 
   get nodeId(): string {
@@ -104,7 +112,12 @@ export class Membership {
       try {
         const usage = await metrics.read();
         const { known } = await client.heartbeat(
-          { nodeId: this.#nodeId, ...usage, runningExecutions: running() },
+          {
+            nodeId: this.#nodeId,
+            ...usage,
+            runningExecutions: running(),
+            draining: this.#options.draining(),
+          },
           this.#options.callTimeoutMs,
         );
         if (this.#state === "unreachable") {

@@ -17,13 +17,26 @@ export const LABELS = {
   invocation: "org.cares.invocation",
 } as const;
 
+/** The network given to functions that ask for one. */
+export const FUNCTION_NETWORK = "cares-functions";
+
+/** Limits every container gets, whatever its function asks for. */
+export const CONTAINER_LIMITS = {
+  /** Processes and threads one container may run at once. */
+  pids: 256,
+  /** The size of the writable /tmp (memory-backed, counted in the memory limit). */
+  tmpSize: "64m",
+} as const;
+
 export interface DockerExecutorOptions {
   /** The engine's Unix socket. */
   socketPath: string;
   workerName: string;
   defaultTimeoutMs: number;
   log: Logger;
-  /** Standard output past this many bytes is dropped. */
+  /** The memory limit of a call whose request gives none. */
+  defaultMemoryBytes?: number;
+  /** Standard output past this many bytes is dropped when the request sets no cap. */
   maxOutputBytes?: number;
   /** How much of the end of standard error is kept. */
   maxStderrBytes?: number;
@@ -64,6 +77,11 @@ function engineProblem(error: unknown, socketPath: string): string {
 
 type Ending = { kind: "exited"; exitCode: number } | { kind: "timed-out" } | { kind: "cancelled" };
 
+type Finish = (
+  outcome: ExecutorResult["outcome"],
+  extra?: Partial<ExecutorResult>,
+) => ExecutorResult;
+
 /**
  * Runs each call as a fresh container on a Docker engine: networking off, labelled as
  * CARES's, standard input written and closed, standard output and error collected apart,
@@ -74,10 +92,14 @@ export class DockerExecutor implements Executor {
   readonly #docker: Docker;
   readonly #options: Required<DockerExecutorOptions>;
   readonly #pulls = new Map<string, Promise<void>>();
+  /** Removals still under way; the caller has its answer before they finish. */
+  readonly #removals = new Set<Promise<void>>();
+  #network: Promise<void> | undefined;
 
   constructor(options: DockerExecutorOptions) {
     this.#options = {
-      maxOutputBytes: 16 * 1024 * 1024,
+      defaultMemoryBytes: 256 * 1024 * 1024,
+      maxOutputBytes: 10 * 1024 * 1024,
       maxStderrBytes: 64 * 1024,
       engineCallTimeoutMs: 15_000,
       pullTimeoutMs: 120_000,
@@ -88,18 +110,20 @@ export class DockerExecutor implements Executor {
 
   async run(request: ExecutionRequest, signal: AbortSignal): Promise<ExecutorResult> {
     const start = performance.now();
-    const finish = (outcome: ExecutorResult["outcome"], extra: Partial<ExecutorResult> = {}) => ({
+    const finish: Finish = (outcome, extra = {}) => ({
       outcome,
       exitCode: -1,
       stdout: Buffer.alloc(0),
       stderr: "",
       errorMessage: "",
+      outputTruncated: false,
       ...extra,
       durationMs: elapsedSince(start),
     });
 
     try {
-      await this.#ensureImage(request.image);
+      await this.#ensureImage(request.image, request.pullPolicy);
+      if (request.network) await this.#ensureNetwork();
     } catch (error) {
       const unavailable = error instanceof CaresError && error.code === "image_unavailable";
       return finish(unavailable ? "image-unavailable" : "engine-error", {
@@ -128,11 +152,15 @@ export class DockerExecutor implements Executor {
         errorMessage: `running '${request.image}' failed: ${engineProblem(error, this.#options.socketPath)}`,
       });
     } finally {
-      await this.#remove(container);
+      // Removing takes a round trip the caller need not wait for; cleanUp() and close()
+      // wait for every removal still under way.
+      const removal = this.#remove(container).finally(() => this.#removals.delete(removal));
+      this.#removals.add(removal);
     }
   }
 
   #containerSpec(request: ExecutionRequest): Docker.ContainerCreateOptions {
+    const memory = request.memoryBytes || this.#options.defaultMemoryBytes;
     return {
       Image: request.image,
       Env: Object.entries(request.env).map(([key, value]) => `${key}=${value}`),
@@ -148,7 +176,18 @@ export class DockerExecutor implements Executor {
         [LABELS.function]: request.functionName,
         [LABELS.invocation]: request.invocationId,
       },
-      HostConfig: { NetworkMode: "none" },
+      HostConfig: {
+        NetworkMode: request.network ? FUNCTION_NETWORK : "none",
+        Memory: memory,
+        // The same as Memory: no swap on top of the limit.
+        MemorySwap: memory,
+        NanoCpus: request.nanoCpus || undefined,
+        PidsLimit: CONTAINER_LIMITS.pids,
+        CapDrop: ["ALL"],
+        SecurityOpt: ["no-new-privileges"],
+        ReadonlyRootfs: true,
+        Tmpfs: { "/tmp": `rw,nosuid,nodev,size=${CONTAINER_LIMITS.tmpSize}` },
+      },
     };
   }
 
@@ -156,10 +195,10 @@ export class DockerExecutor implements Executor {
     container: Docker.Container,
     request: ExecutionRequest,
     signal: AbortSignal,
-    finish: (outcome: ExecutorResult["outcome"], extra?: Partial<ExecutorResult>) => ExecutorResult,
+    finish: Finish,
   ): Promise<ExecutorResult> {
     const { engineCallTimeoutMs } = this.#options;
-    const stdout = new OutputBuffer(this.#options.maxOutputBytes, "head");
+    const stdout = new OutputBuffer(request.maxOutputBytes || this.#options.maxOutputBytes, "head");
     const stderr = new OutputBuffer(this.#options.maxStderrBytes, "tail");
     const demux = new FrameDemuxer(
       (chunk) => stdout.push(chunk),
@@ -189,13 +228,22 @@ export class DockerExecutor implements Executor {
     // The engine may report the exit before the last output has arrived.
     await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
 
-    const output = { stdout: stdout.toBuffer(), stderr: stderr.toBuffer().toString("utf8") };
+    const output = {
+      stdout: stdout.toBuffer(),
+      stderr: stderr.toBuffer().toString("utf8"),
+      outputTruncated: stdout.truncated,
+    };
     switch (ending.kind) {
-      case "exited":
+      case "exited": {
+        const oom = ending.exitCode !== 0 && (await this.#wasOomKilled(container));
         return finish(ending.exitCode === 0 ? "succeeded" : "failed", {
           ...output,
           exitCode: ending.exitCode,
+          errorMessage: oom
+            ? `killed for using more than its memory limit of ${request.memoryBytes || this.#options.defaultMemoryBytes} bytes`
+            : "",
         });
+      }
       case "timed-out":
         return finish("timed-out", {
           ...output,
@@ -233,8 +281,47 @@ export class DockerExecutor implements Executor {
     });
   }
 
+  async #wasOomKilled(container: Docker.Container): Promise<boolean> {
+    try {
+      const info = await bounded(
+        container.inspect(),
+        this.#options.engineCallTimeoutMs,
+        "inspect the container",
+      );
+      return info.State.OOMKilled === true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Creates the network for functions that ask for one, once. */
+  #ensureNetwork(): Promise<void> {
+    this.#network ??= bounded(
+      this.#docker.createNetwork({
+        Name: FUNCTION_NETWORK,
+        Driver: "bridge",
+        CheckDuplicate: true,
+        Labels: { [LABELS.managed]: "true" },
+      }),
+      this.#options.engineCallTimeoutMs,
+      "create the functions' network",
+    ).then(
+      () => undefined,
+      (error: unknown) => {
+        if (statusCodeOf(error) === 409) return; // it exists already
+        this.#network = undefined;
+        throw new EngineError(
+          "engine_error",
+          `cannot create the network '${FUNCTION_NETWORK}': ${engineProblem(error, this.#options.socketPath)}`,
+          { cause: error },
+        );
+      },
+    );
+    return this.#network;
+  }
+
   /** Pulls `image` when the engine does not have it; concurrent calls share one pull. */
-  async #ensureImage(image: string): Promise<void> {
+  async #ensureImage(image: string, policy: ExecutionRequest["pullPolicy"]): Promise<void> {
     try {
       await bounded(
         this.#docker.getImage(image).inspect(),
@@ -248,6 +335,12 @@ export class DockerExecutor implements Executor {
           cause: error,
         });
       }
+    }
+    if (policy === "never") {
+      throw new CaresError(
+        "image_unavailable",
+        `image '${image}' is not on this worker, and the function's pull policy is 'never'`,
+      );
     }
     let pull = this.#pulls.get(image);
     if (!pull) {
@@ -298,6 +391,7 @@ export class DockerExecutor implements Executor {
   }
 
   async cleanUp(): Promise<void> {
+    await Promise.all(this.#removals);
     const filters = {
       label: [`${LABELS.managed}=true`, `${LABELS.worker}=${this.#options.workerName}`],
     };
@@ -331,7 +425,9 @@ export class DockerExecutor implements Executor {
     }
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    await Promise.all(this.#removals);
+  }
 }
 
 /** Builds the docker executor from its settings: `socket` names the engine's socket. */
