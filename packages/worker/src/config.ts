@@ -117,7 +117,20 @@ export interface WorkerConfig {
 }
 
 const USAGE = "pnpm --filter worker start -- [options]";
-const HOST_PORT = /^[^\s/]+:\d{1,5}$/;
+const HOST_PORT = /^[^\s/]+:(\d{1,5})$/;
+
+/** True for `host:port` with a port from 1 to 65535. */
+function isHostPort(value: string): boolean {
+  const port = HOST_PORT.exec(value)?.[1];
+  return port !== undefined && Number(port) >= 1 && Number(port) <= 65535;
+}
+
+/** How a person gave an option: the flag when it is on the command line, else its variable. */
+function source(argv: readonly string[], flag: string, env: string): string {
+  return argv.some((arg) => arg === `--${flag}` || arg.startsWith(`--${flag}=`))
+    ? `--${flag}`
+    : env;
+}
 
 /**
  * Reads the worker's settings from flags, then the environment, then defaults.
@@ -133,14 +146,16 @@ export function loadWorkerConfig(
   const v = parsed.values;
 
   const problems: string[] = [];
-  if (!HOST_PORT.test(v.orchestrator)) {
-    problems.push(`--orchestrator must be host:port (got '${v.orchestrator}')`);
+  const named = (key: keyof typeof WORKER_OPTIONS) =>
+    source(argv, WORKER_OPTIONS[key].flag, WORKER_OPTIONS[key].env);
+  if (!isHostPort(v.orchestrator)) {
+    problems.push(`${named("orchestrator")} must be host:port (got '${v.orchestrator}')`);
   }
-  if (v.advertise && !HOST_PORT.test(v.advertise)) {
-    problems.push(`--advertise must be host:port (got '${v.advertise}')`);
+  if (v.advertise && !isHostPort(v.advertise)) {
+    problems.push(`${named("advertise")} must be host:port (got '${v.advertise}')`);
   }
   const nameProblem = v.name ? checkName(v.name) : undefined;
-  if (nameProblem) problems.push(`--name ${nameProblem}`);
+  if (nameProblem) problems.push(`${named("name")} ${nameProblem}`);
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {

@@ -70,6 +70,14 @@ export class FakeExecutor implements Executor {
       outputTruncated: false,
     };
 
+    if (signal.aborted) {
+      return {
+        ...base,
+        outcome: "cancelled",
+        errorMessage: "the call was cancelled",
+        durationMs: 0,
+      };
+    }
     if (rule.outcome) {
       return {
         ...base,
@@ -84,7 +92,10 @@ export class FakeExecutor implements Executor {
       const waited = await wait(delay, AbortSignal.any([signal, timeout]));
       if (waited === "aborted") {
         const outcome = signal.aborted ? "cancelled" : "timed-out";
-        return { ...base, outcome, durationMs: elapsedSince(start) };
+        const errorMessage = signal.aborted
+          ? "the call was cancelled"
+          : `stopped after its timeout of ${timeoutMs} ms`;
+        return { ...base, outcome, errorMessage, durationMs: elapsedSince(start) };
       }
     }
     const exitCode = rule.exitCode ?? 0;

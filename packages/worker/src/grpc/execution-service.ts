@@ -41,6 +41,11 @@ export class ExecutionService {
           log.info("Container finished. Sending result back to Orchestrator.", summary);
         } else if (result.outcome === "cancelled") {
           log.warn("Call cancelled by the orchestrator; container stopped.", summary);
+        } else if (result.outcome === "timed-out") {
+          log.warn(
+            "Container stopped at its timeout. Sending result back to Orchestrator.",
+            summary,
+          );
         } else {
           log.error("Could not run image '{image}': {error}", {
             ...summary,
