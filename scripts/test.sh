@@ -26,6 +26,15 @@ rm -f "$results"
 status=0
 pnpm exec vitest run --reporter=default --reporter=json --outputFile.json="$results" "$@" || status=$?
 
+# Whatever the tests did, no container of CARES may outlive them.
+leftovers=$(docker ps -aq --filter label=org.cares.managed=true)
+if [ -n "$leftovers" ]; then
+  echo "error: containers labelled org.cares.managed=true remain after the tests:" >&2
+  docker ps -a --filter label=org.cares.managed=true >&2
+  docker rm -f $leftovers >/dev/null 2>&1 || true
+  status=1
+fi
+
 # One closing line that any CI can read, whatever the runner printed above.
 if [ -f "$results" ]; then
   node -e '

@@ -2,6 +2,7 @@
 // orchestrator and a real worker that runs the sample images. Needs the engine and the
 // sample images (scripts/ensure-engine.sh); without them these tests fail.
 import { execFileSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   registerFunction,
@@ -11,10 +12,14 @@ import {
   type WorkerProcess,
 } from "./support/processes.js";
 
-const LABEL = "org.cares.managed=true";
+const WORKER = `docker-${randomUUID().slice(0, 8)}`;
 
-function caresContainers(): string[] {
-  return execFileSync("docker", ["ps", "-aq", "--filter", `label=${LABEL}`], { encoding: "utf8" })
+/** The CARES containers this suite's worker has on the engine now. */
+function ourContainers(): string[] {
+  const filters = ["label=org.cares.managed=true", `label=org.cares.worker=${WORKER}`];
+  return execFileSync("docker", ["ps", "-aq", ...filters.flatMap((f) => ["--filter", f])], {
+    encoding: "utf8",
+  })
     .split("\n")
     .filter(Boolean);
 }
@@ -33,12 +38,7 @@ beforeAll(async () => {
     );
   }
   orchestrator = await startOrchestrator();
-  worker = await startWorker(orchestrator.grpcAddress, [
-    "--executor",
-    "docker",
-    "--name",
-    "docker-1",
-  ]);
+  worker = await startWorker(orchestrator.grpcAddress, ["--executor", "docker", "--name", WORKER]);
   for (const [name, image] of [
     ["my-test-func", "cares/hello-world"],
     ["echo", "cares/echo"],
@@ -63,7 +63,7 @@ describe("the whole path on the Docker engine", () => {
 
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toBe("text/plain; charset=utf-8");
-    expect(response.headers.get("x-cares-node")).toBe("docker-1");
+    expect(response.headers.get("x-cares-node")).toBe(WORKER);
     expect(await response.text()).toBe("Hello from Docker!\n");
   });
 
@@ -124,7 +124,11 @@ describe("the whole path on the Docker engine", () => {
   it("leaves no CARES container behind", async () => {
     await Promise.all([invoke("my-test-func"), invoke("echo", "x"), invoke("fail")]);
 
-    expect(caresContainers()).toEqual([]);
+    // Containers are removed just after the answer; give the removals a moment.
+    for (let i = 0; i < 50 && ourContainers().length > 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(ourContainers()).toEqual([]);
   });
 });
 
