@@ -187,6 +187,11 @@ export interface HeartbeatRequest {
   runningExecutions: number;
   /** The worker is shutting down: it finishes what runs and takes nothing new. */
   draining: boolean;
+  /**
+   * Set when the worker cannot run functions now (its container engine does not
+   * answer); says why. The node gets no calls until a heartbeat comes without it.
+   */
+  unhealthyReason: string;
 }
 
 export interface HeartbeatResponse {
@@ -613,7 +618,7 @@ export const RegisterNodeResponse: MessageFns<RegisterNodeResponse> = {
 };
 
 function createBaseHeartbeatRequest(): HeartbeatRequest {
-  return { nodeId: "", cpuUsage: 0, memoryUsage: 0, runningExecutions: 0, draining: false };
+  return { nodeId: "", cpuUsage: 0, memoryUsage: 0, runningExecutions: 0, draining: false, unhealthyReason: "" };
 }
 
 export const HeartbeatRequest: MessageFns<HeartbeatRequest> = {
@@ -632,6 +637,9 @@ export const HeartbeatRequest: MessageFns<HeartbeatRequest> = {
     }
     if (message.draining !== false) {
       writer.uint32(40).bool(message.draining);
+    }
+    if (message.unhealthyReason !== "") {
+      writer.uint32(50).string(message.unhealthyReason);
     }
     return writer;
   },
@@ -689,6 +697,14 @@ export const HeartbeatRequest: MessageFns<HeartbeatRequest> = {
             message.draining = reader.bool();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.unhealthyReason = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -724,6 +740,11 @@ export const HeartbeatRequest: MessageFns<HeartbeatRequest> = {
         ? globalThis.Number(object.running_executions)
         : 0,
       draining: isSet(object.draining) ? globalThis.Boolean(object.draining) : false,
+      unhealthyReason: isSet(object.unhealthyReason)
+        ? globalThis.String(object.unhealthyReason)
+        : isSet(object.unhealthy_reason)
+        ? globalThis.String(object.unhealthy_reason)
+        : "",
     };
   },
 
@@ -744,6 +765,9 @@ export const HeartbeatRequest: MessageFns<HeartbeatRequest> = {
     if (message.draining !== false) {
       obj.draining = message.draining;
     }
+    if (message.unhealthyReason !== "") {
+      obj.unhealthyReason = message.unhealthyReason;
+    }
     return obj;
   },
 
@@ -757,6 +781,7 @@ export const HeartbeatRequest: MessageFns<HeartbeatRequest> = {
     message.memoryUsage = object.memoryUsage ?? 0;
     message.runningExecutions = object.runningExecutions ?? 0;
     message.draining = object.draining ?? false;
+    message.unhealthyReason = object.unhealthyReason ?? "";
     return message;
   },
 };

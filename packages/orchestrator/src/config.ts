@@ -5,6 +5,7 @@ import {
   type LogFormat,
   type LogLevel,
 } from "@cares/shared";
+import { builtinStrategies } from "./scheduler/strategies.js";
 
 /** Every orchestrator setting: its flag, its environment variable and its default. */
 export const ORCHESTRATOR_OPTIONS = {
@@ -38,6 +39,14 @@ export const ORCHESTRATOR_OPTIONS = {
     default: 6 * 1024 * 1024,
     description: "largest invocation body accepted, in bytes",
   },
+  strategy: {
+    flag: "strategy",
+    env: "CARES_STRATEGY",
+    kind: "string",
+    choices: builtinStrategies().names(),
+    default: "least-cost",
+    description: "how the node for a call is chosen",
+  },
   tui: {
     flag: "tui",
     env: "CARES_TUI",
@@ -68,6 +77,7 @@ export interface OrchestratorConfig {
   httpPort: number;
   grpcPort: number;
   maxBodyBytes: number;
+  strategy: string;
   tui: boolean;
   logFormat: LogFormat;
   logLevel: LogLevel;

@@ -7,3 +7,4 @@ export * from "./scheduler/scheduler.js";
 export * from "./invoke/invoker.js";
 export * from "./http/app.js";
 export * from "./http/errors.js";
+export * from "./scheduler/strategies.js";

@@ -6,12 +6,15 @@ import { createHttpApp } from "./http/app.js";
 import { Invoker } from "./invoke/invoker.js";
 import { FunctionRegistry } from "./registry/function-registry.js";
 import { NodeRegistry } from "./registry/node-registry.js";
+import { builtinStrategies } from "./scheduler/strategies.js";
 
 export interface OrchestratorOptions {
   host: string;
   httpPort: number;
   grpcPort: number;
   maxBodyBytes: number;
+  /** The scheduling strategy's name; least-cost when absent. */
+  strategy?: string;
   log: Logger;
   /** How often node health is checked. */
   sweepIntervalMs?: number;
@@ -48,6 +51,7 @@ export async function startOrchestrator(
     nodes,
     clients,
     log: log.child({ component: "invoker" }),
+    strategy: builtinStrategies().create(options.strategy ?? "least-cost"),
   });
 
   const grpcServer = await startClusterServer(

@@ -1,10 +1,7 @@
 // The orchestrator and workers as real processes, with the fake executor: the whole
 // path of a call, node health and restarts, without a container engine.
-import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import {
   launch,
   registerFunction,
@@ -13,6 +10,7 @@ import {
   waitForNodes,
   type Program,
 } from "./support/processes.js";
+import { FakeRulesFolder } from "./support/fake-rules.js";
 
 const running: Program[] = [];
 afterEach(async () => {
@@ -24,11 +22,9 @@ function track<T extends Program>(program: T): T {
   return program;
 }
 
-function fakeRules(rules: Record<string, unknown>): string {
-  const file = join(mkdtempSync(join(tmpdir(), "cares-fake-")), "rules.json");
-  writeFileSync(file, JSON.stringify(rules));
-  return file;
-}
+const rulesFolder = new FakeRulesFolder();
+afterAll(() => rulesFolder.remove());
+const fakeRules = (rules: Record<string, unknown>) => rulesFolder.write(rules);
 
 async function freePort(): Promise<number> {
   const server = createServer().listen(0, "127.0.0.1");

@@ -241,3 +241,11 @@ describe("FunctionRegistry", () => {
     expect(() => registry.remove("a")).toThrow(FunctionNotFoundError);
   });
 });
+
+describe("env values the engine would refuse", () => {
+  it("refuses a NUL character with 400 naming env", () => {
+    const error = refusal({ name: "a", image: "alpine", env: { X: "a\u0000b" } });
+    expect(error.details).toEqual({ field: "env" });
+    expect(error.message).toBe("env value of 'X' must not hold a NUL character");
+  });
+});

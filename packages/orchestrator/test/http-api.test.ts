@@ -116,6 +116,7 @@ function addNode(name = "w1", cpuUsage = 0, memoryUsage = 0): NodeRecord {
     memoryUsage,
     runningExecutions: 0,
     draining: false,
+    unhealthyReason: "",
   });
   return node;
 }

@@ -45,7 +45,14 @@ function setup(options: { missedHeartbeats?: number } = {}) {
 }
 
 function load(node: NodeRecord, cpuUsage = 10, memoryUsage = 20, runningExecutions = 0) {
-  return { nodeId: node.id, cpuUsage, memoryUsage, runningExecutions, draining: false };
+  return {
+    nodeId: node.id,
+    cpuUsage,
+    memoryUsage,
+    runningExecutions,
+    draining: false,
+    unhealthyReason: "",
+  };
 }
 
 describe("NodeRegistry.register", () => {
@@ -174,6 +181,7 @@ describe("NodeRegistry.heartbeat", () => {
         memoryUsage: 1,
         runningExecutions: 0,
         draining: false,
+        unhealthyReason: "",
       }),
     ).toBe(false);
   });
@@ -343,5 +351,65 @@ describe("NodeRegistry clock", () => {
     const node = registry.register(registration());
     expect(node.registeredAt).toBeGreaterThanOrEqual(before);
     expect(node.registeredAt).toBeLessThanOrEqual(Date.now());
+  });
+});
+
+describe("node health beyond heartbeats", () => {
+  it("turns a node Draining when its heartbeat says so, and forgets it when it leaves", () => {
+    const { registry } = setup();
+    const node = registry.register(registration());
+    registry.heartbeat({ ...load(node), draining: true });
+    expect(registry.get(node.id)?.status).toBe("Draining");
+
+    expect(registry.leave(node.id)).toBe(true);
+    expect(registry.list()).toEqual([]);
+    expect(registry.leave(node.id)).toBe(false);
+  });
+
+  it("turns a node Inactive while it reports itself unhealthy, and Active when it is not", () => {
+    const { registry, records } = setup();
+    const node = registry.register(registration());
+    registry.heartbeat({ ...load(node), unhealthyReason: "the engine is down" });
+    expect(registry.get(node.id)?.status).toBe("Inactive");
+    expect(records.map((r) => r.message)).toContain(
+      `Node '${node.name}' is Inactive: the engine is down.`,
+    );
+
+    registry.heartbeat(load(node));
+    expect(registry.get(node.id)?.status).toBe("Active");
+  });
+
+  it("counts calls in flight per node and per function until they are released", () => {
+    const { registry } = setup();
+    const node = registry.register(registration());
+    registry.reserve(node, "f");
+    registry.reserve(node, "f");
+    registry.reserve(node, "g");
+    expect(node.inFlight).toBe(3);
+    expect(node.inFlightByFunction.get("f")).toBe(2);
+
+    registry.release(node, "f");
+    registry.release(node, "g");
+    expect(node.inFlight).toBe(1);
+    expect([...node.inFlightByFunction]).toEqual([["f", 1]]);
+  });
+
+  it("forgets a node that stayed Inactive past the forget-after time", () => {
+    let clock = 0;
+    const registry = new NodeRegistry({
+      log: new Logger(() => {}),
+      now: () => clock,
+      forgetAfterMs: 60_000,
+    });
+    const node = registry.register(registration({ heartbeatIntervalMs: 1_000 }));
+    clock = 5_000;
+    registry.sweep();
+    expect(registry.get(node.id)?.status).toBe("Inactive");
+    clock = 64_000;
+    registry.sweep();
+    expect(registry.get(node.id)).toBeDefined();
+    clock = 66_000;
+    registry.sweep();
+    expect(registry.get(node.id)).toBeUndefined();
   });
 });

@@ -29,6 +29,10 @@ function node(
     runningExecutions: options.running ?? 0,
     registeredAt: 0,
     lastHeartbeatAt: 0,
+    inFlight: 0,
+    inFlightByFunction: new Map(),
+    lastDispatchAt: 0,
+    statusSince: 0,
   };
 }
 
@@ -90,9 +94,16 @@ describe("selectNodeForExecution", () => {
 
   it("prefers lower cost over fewer running executions", () => {
     const selection = selectNodeForExecution(
-      source(node("busy", 10, 10, { running: 9 }), node("idle", 11, 10, { running: 0 })),
+      source(node("busy", 10, 10, { running: 9 }), node("idle", 16, 10, { running: 0 })),
     );
     expect(selection.node.name).toBe("busy");
+  });
+
+  it("treats costs within COST_RESOLUTION as equal and breaks the tie", () => {
+    const selection = selectNodeForExecution(
+      source(node("busy", 10, 10, { running: 9 }), node("idle", 11, 10, { running: 0 })),
+    );
+    expect(selection.node.name).toBe("idle");
   });
 
   it("picks the only node when there is one", () => {

@@ -8,6 +8,7 @@ const COMPONENT = String.raw`[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*`;
 const TAG = String.raw`(?::[\w][\w.-]{0,127})`;
 const DIGEST = String.raw`(?:@[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[0-9a-fA-F]{32,})`;
 const IMAGE_REFERENCE = new RegExp(`^${HOST}?${COMPONENT}(?:/${COMPONENT})*${TAG}?${DIGEST}?$`);
+const PATH_ONLY = new RegExp(`^${COMPONENT}(?:/${COMPONENT})*${TAG}?${DIGEST}?$`);
 const MAX_IMAGE_LENGTH = 255;
 
 /**
@@ -38,8 +39,16 @@ export function checkImageReference(image: unknown): string | undefined {
   if (image.length > MAX_IMAGE_LENGTH) {
     return `must be at most ${MAX_IMAGE_LENGTH} characters (got ${image.length})`;
   }
-  if (!IMAGE_REFERENCE.test(image)) {
-    return "is not a valid image reference (expected e.g. 'cares/hello-world:latest')";
+  const invalid = "is not a valid image reference (expected e.g. 'cares/hello-world:latest')";
+  // As Docker reads it, the first part names a registry only when it has a '.' or a
+  // port, or is 'localhost'; otherwise the whole reference is a lower-case path.
+  const slash = image.indexOf("/");
+  const first = slash === -1 ? "" : image.slice(0, slash);
+  const isHost = first.includes(".") || first.includes(":") || first === "localhost";
+  if (!(isHost ? IMAGE_REFERENCE : PATH_ONLY).test(image)) return invalid;
+  const port = isHost ? /:(\d+)$/.exec(first)?.[1] : undefined;
+  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) {
+    return "names a registry port outside 1 to 65535";
   }
   return undefined;
 }

@@ -31,6 +31,8 @@ export interface NodeLoad {
   runningExecutions: number;
   /** The worker is shutting down and takes no new calls. */
   draining: boolean;
+  /** Why the worker cannot run functions now; empty when it can. */
+  unhealthyReason: string;
 }
 
 /** One log line of a worker, as forwarded to the orchestrator. */

@@ -85,3 +85,22 @@ describe("checkImageReference", () => {
     expect(checkImageReference(value)).toBe("must be a string");
   });
 });
+
+describe("checkImageReference reads the first part as Docker does", () => {
+  it.each(["UPPER/case", "Team/app:1"])("refuses upper case in a path: %s", (image) => {
+    expect(checkImageReference(image)).toMatch(/not a valid image reference/);
+  });
+
+  it.each(["Registry.Example:5000/team/app", "localhost/app", "localhost:5000/app:1"])(
+    "accepts a registry host: %s",
+    (image) => {
+      expect(checkImageReference(image)).toBeUndefined();
+    },
+  );
+
+  it("refuses a registry port past 65535", () => {
+    expect(checkImageReference("localhost:99999/x")).toBe(
+      "names a registry port outside 1 to 65535",
+    );
+  });
+});

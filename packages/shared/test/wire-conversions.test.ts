@@ -212,6 +212,7 @@ describe("registration and heartbeats", () => {
       memoryUsage: 40,
       runningExecutions: 2,
       draining: true,
+      unhealthyReason: "",
     };
     expect(fromHeartbeatRequest(toHeartbeatRequest(load))).toEqual(load);
   });

@@ -7,6 +7,9 @@ import {
   type LogFormat,
   type LogLevel,
 } from "@cares/shared";
+import { availableParallelism } from "node:os";
+import { METRICS_SOURCES, type MetricsSettings } from "./metrics/builtins.js";
+import { parseFakeUsage } from "./metrics/fake-metrics.js";
 
 /** Every worker setting: its flag, its environment variable and its default. */
 export const WORKER_OPTIONS = {
@@ -67,6 +70,39 @@ export const WORKER_OPTIONS = {
     default: "",
     description: "JSON file of per-image results (fake executor)",
   },
+  capacity: {
+    flag: "capacity",
+    env: "CARES_CAPACITY",
+    kind: "int",
+    min: 0,
+    max: 10_000,
+    default: 0,
+    description: "calls run at once (0: twice the CPU count)",
+  },
+  metrics: {
+    flag: "metrics",
+    env: "CARES_METRICS",
+    kind: "string",
+    choices: Object.keys(METRICS_SOURCES),
+    default: "host",
+    description: "where load is read: the whole machine, this worker's cgroup, or fixed figures",
+  },
+  fakeUsage: {
+    flag: "fake-usage",
+    env: "CARES_FAKE_USAGE",
+    kind: "string",
+    default: "0,0",
+    description: "CPU and memory percent the fake metrics source reports, as cpu,memory",
+  },
+  drainTimeout: {
+    flag: "drain-timeout",
+    env: "CARES_DRAIN_TIMEOUT_MS",
+    kind: "int",
+    min: 0,
+    max: 3_600_000,
+    default: 30_000,
+    description: "milliseconds running calls get to finish when the worker stops",
+  },
   heartbeatInterval: {
     flag: "heartbeat-interval",
     env: "CARES_HEARTBEAT_INTERVAL_MS",
@@ -111,6 +147,13 @@ export interface WorkerConfig {
   /** Settings handed to the executor plugin. */
   executorSettings: Record<string, string>;
   heartbeatIntervalMs: number;
+  /** Calls run at once. */
+  capacity: number;
+  /** The metrics source's name. */
+  metrics: string;
+  /** Settings handed to the metrics source. */
+  metricsSettings: MetricsSettings;
+  drainTimeoutMs: number;
   tui: boolean;
   logFormat: LogFormat;
   logLevel: LogLevel;
@@ -156,6 +199,9 @@ export function loadWorkerConfig(
   }
   const nameProblem = v.name ? checkName(v.name) : undefined;
   if (nameProblem) problems.push(`${named("name")} ${nameProblem}`);
+  if (!parseFakeUsage(v.fakeUsage)) {
+    problems.push(`${named("fakeUsage")} must be cpu,memory in percent (got '${v.fakeUsage}')`);
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -169,6 +215,10 @@ export function loadWorkerConfig(
       executorSettings:
         v.executor === "docker" ? { socket: v.dockerSocket } : { rules: v.fakeRules },
       heartbeatIntervalMs: v.heartbeatInterval,
+      capacity: v.capacity || availableParallelism() * 2,
+      metrics: v.metrics,
+      metricsSettings: { fakeUsage: v.fakeUsage },
+      drainTimeoutMs: v.drainTimeout,
       tui: v.tui,
       logFormat: v.logFormat as LogFormat,
       logLevel: v.logLevel as LogLevel,

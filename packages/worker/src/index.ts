@@ -9,3 +9,6 @@ export * from "./grpc/execution-service.js";
 export * from "./membership/membership.js";
 export * from "./metrics/metrics-source.js";
 export * from "./metrics/host-metrics.js";
+export * from "./metrics/cgroup-metrics.js";
+export * from "./metrics/fake-metrics.js";
+export * from "./metrics/builtins.js";

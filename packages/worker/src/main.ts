@@ -25,9 +25,12 @@ async function main(): Promise<void> {
   let stopping = false;
   let worker: Awaited<ReturnType<typeof startWorker>> | undefined;
   const stop = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      log.warn("Received {signal} again; stopping at once.", { signal });
+      process.exit(1);
+    }
     stopping = true;
-    log.info("Received {signal}; shutting down.", { signal });
+    log.info("Received {signal}; draining, then shutting down (again to force).", { signal });
     if (!worker) process.exit(0);
     worker.stop().then(
       () => process.exit(0),

@@ -11,7 +11,7 @@ import { DockerExecutor } from "./executor/docker/docker-executor.js";
 import type { Executor } from "./executor/executor.js";
 import { ExecutionService } from "./grpc/execution-service.js";
 import { Membership } from "./membership/membership.js";
-import { HostMetrics } from "./metrics/host-metrics.js";
+import { METRICS_SOURCES, type MetricsSettings } from "./metrics/builtins.js";
 import type { MetricsSource } from "./metrics/metrics-source.js";
 
 /** A call's timeout when the request gives none. */
@@ -26,16 +26,21 @@ export interface WorkerOptions {
   executor: string;
   executorSettings: Record<string, string>;
   heartbeatIntervalMs: number;
+  /** Calls run at once; 0 for twice the CPU count. */
+  capacity?: number;
+  /** The metrics source's name (`host`, `cgroup`, `fake`); `host` when absent. */
+  metrics?: string;
+  metricsSettings?: MetricsSettings;
+  /** How long running calls get to finish when the worker stops. */
+  drainTimeoutMs?: number;
   log: Logger;
   /** Replaces the executor built from `executor`; for tests. */
   executorInstance?: Executor;
-  /** Replaces the host metrics source; for tests. */
-  metrics?: MetricsSource;
-  /** How long running calls may take to finish when the worker stops. */
-  shutdownGraceMs?: number;
+  /** Replaces the metrics source named by `metrics`; for tests. */
+  metricsSource?: MetricsSource;
 }
 
-export type Lifecycle = "starting" | "running" | "stopping" | "stopped";
+export type Lifecycle = "starting" | "running" | "draining" | "stopped";
 
 export interface RunningWorker {
   name: string;
@@ -69,7 +74,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   let service: ExecutionService | undefined;
   const handlers: Pick<ClusterHandlers, "executeFunction"> = {
     executeFunction(request, context) {
-      if (!service || state !== "running") {
+      if (!service || state === "starting" || state === "stopped") {
         throw new CaresError("unavailable", "the worker is not taking calls");
       }
       return service.handlers().executeFunction(request, context);
@@ -101,8 +106,14 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         nodeLog.warn("Docker engine not available yet: {error}", { error: error.message }),
       );
   }
-  await executor.cleanUp();
-  service = new ExecutionService(executor, () => name, nodeLog.child({ component: "execution" }));
+  const capacity = options.capacity || availableParallelism() * 2;
+  service = new ExecutionService(
+    executor,
+    () => name,
+    nodeLog.child({ component: "execution" }),
+    capacity,
+  );
+  const execution = service;
 
   const client = new OrchestratorClient(options.orchestrator);
   const membership = new Membership({
@@ -112,10 +123,14 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       address,
       executor: executor.name,
       heartbeatIntervalMs: options.heartbeatIntervalMs,
-      capacity: { cpus: availableParallelism(), memoryBytes: totalmem(), maxConcurrency: 0 },
+      capacity: { cpus: availableParallelism(), memoryBytes: totalmem(), maxConcurrency: capacity },
     },
-    metrics: options.metrics ?? new HostMetrics(),
-    running: () => service?.running ?? 0,
+    metrics:
+      options.metricsSource ??
+      METRICS_SOURCES[options.metrics ?? "host"]!(options.metricsSettings ?? {}),
+    running: () => execution.running,
+    draining: () => execution.draining,
+    health: () => executor.health(),
     log: nodeLog.child({ component: "membership" }),
   });
   enter("running");
@@ -125,6 +140,9 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   });
   try {
     await membership.start();
+    // Only once the name is ours: a worker refused for a name in use must not touch the
+    // containers of the worker that holds it.
+    await executor.cleanUp();
   } catch (error) {
     enter("stopped");
     await server.close(0);
@@ -140,10 +158,20 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     membership,
     service,
     async stop() {
-      if (state === "stopping" || state === "stopped") return;
-      enter("stopping");
-      await membership.stop();
-      await server.close(options.shutdownGraceMs ?? 10_000);
+      if (state === "draining" || state === "stopped") return;
+      enter("draining");
+      // Refuse new calls first, then say so, so the orchestrator stops sending them.
+      const drained = execution.drain(options.drainTimeoutMs ?? 30_000);
+      nodeLog.info("Draining: finishing {running} running calls before leaving.", {
+        running: execution.running,
+      });
+      await membership.announceDraining();
+      const left = await drained;
+      if (left > 0) {
+        nodeLog.warn("Stopping with {left} calls still running after the drain timeout.", { left });
+      }
+      await membership.leave();
+      await server.close(1_000);
       client.close();
       await executor.cleanUp();
       await executor.close();

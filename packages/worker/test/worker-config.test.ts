@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "@cares/shared";
 import { loadWorkerConfig, type WorkerConfig } from "../src/config.js";
@@ -29,6 +30,10 @@ describe("loadWorkerConfig", () => {
       executor: "docker",
       executorSettings: { socket: "/var/run/docker.sock" },
       heartbeatIntervalMs: 2_000,
+      capacity: availableParallelism() * 2,
+      metrics: "host",
+      metricsSettings: { fakeUsage: "0,0" },
+      drainTimeoutMs: 30_000,
       tui: true,
       logFormat: "plain",
       logLevel: "info",
@@ -44,6 +49,9 @@ describe("loadWorkerConfig", () => {
       CARES_WORKER_NAME: "worker-a",
       CARES_DOCKER_SOCKET: "/run/other.sock",
       CARES_HEARTBEAT_INTERVAL_MS: "500",
+      CARES_CAPACITY: "3",
+      CARES_METRICS: "cgroup",
+      CARES_DRAIN_TIMEOUT_MS: "1500",
       CARES_TUI: "0",
       CARES_LOG_FORMAT: "json",
       CARES_LOG_LEVEL: "debug",
@@ -57,6 +65,10 @@ describe("loadWorkerConfig", () => {
       executor: "docker",
       executorSettings: { socket: "/run/other.sock" },
       heartbeatIntervalMs: 500,
+      capacity: 3,
+      metrics: "cgroup",
+      metricsSettings: { fakeUsage: "0,0" },
+      drainTimeoutMs: 1_500,
       tui: false,
       logFormat: "json",
       logLevel: "debug",

@@ -7,7 +7,7 @@ export function clusterHandlers(
   nodes: NodeRegistry,
   clients: WorkerClients,
   log: Logger,
-): Pick<ClusterHandlers, "registerNode" | "heartbeat"> {
+): Pick<ClusterHandlers, "registerNode" | "heartbeat" | "leaveCluster"> {
   return {
     async registerNode(registration) {
       const problem = checkName(registration.name);
@@ -23,7 +23,15 @@ export function clusterHandlers(
       const previous = nodes.findByName(registration.name);
       const node = nodes.register(registration);
       if (previous && previous.address !== node.address) clients.drop(previous.address);
+      // A worker registering is a new process: a channel kept from an earlier one at
+      // this address may sit in reconnect backoff and fail the next call.
+      clients.drop(node.address);
       return { nodeId: node.id, heartbeatIntervalMs: node.heartbeatIntervalMs };
+    },
+
+    async leaveCluster(nodeId) {
+      const node = nodes.get(nodeId);
+      if (nodes.leave(nodeId) && node) clients.drop(node.address);
     },
 
     async heartbeat(load) {

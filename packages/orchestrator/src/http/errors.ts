@@ -1,6 +1,15 @@
 import { CaresError, describeError, isCaresError } from "@cares/shared";
 import { HTTPError } from "h3";
 
+function isDecodable(path: string): boolean {
+  try {
+    decodeURIComponent(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The HTTP status for each error code; anything not listed is a 500. */
 const STATUS_BY_CODE: Record<string, number> = {
   invalid_request: 400,
@@ -10,6 +19,8 @@ const STATUS_BY_CODE: Record<string, number> = {
   method_not_allowed: 405,
   function_exists: 409,
   payload_too_large: 413,
+  cluster_at_capacity: 429,
+  worker_at_capacity: 429,
   cancelled: 499,
   function_failed: 500,
   worker_unreachable: 502,
@@ -17,7 +28,6 @@ const STATUS_BY_CODE: Record<string, number> = {
   image_unavailable: 502,
   engine_error: 502,
   no_active_node: 503,
-  worker_at_capacity: 503,
   worker_timeout: 504,
   function_timeout: 504,
 };
@@ -34,9 +44,15 @@ export function statusForCode(code: string): number {
 }
 
 /** A JSON response for `error`, with extra `headers`. */
+/** Seconds a caller should wait before retrying a call refused for lack of room. */
+export const RETRY_AFTER_SECONDS = 1;
+
 export function errorResponse(error: CaresError, headers: Record<string, string> = {}): Response {
   const body: ErrorBody = { error: error.code, message: error.message, ...error.details };
-  return Response.json(body, { status: statusForCode(error.code), headers });
+  const status = statusForCode(error.code);
+  const extra: Record<string, string> =
+    status === 429 || status === 503 ? { "retry-after": String(RETRY_AFTER_SECONDS) } : {};
+  return Response.json(body, { status, headers: { ...extra, ...headers } });
 }
 
 /**
@@ -60,6 +76,12 @@ export function toCaresError(
     }
     if (original.status === 404) {
       return new CaresError("route_not_found", `no route for ${method} ${path}`);
+    }
+    if (original.status === 400 && !isDecodable(path)) {
+      return new CaresError(
+        "invalid_request",
+        `the path ${path} is not valid percent-encoded text`,
+      );
     }
     if (original.status < 500) {
       return new CaresError("invalid_request", original.message);

@@ -62,6 +62,8 @@ function parseEnv(value: unknown): Record<string, string> {
       throw invalid("env", `has '${key}', which is not a valid variable name`);
     }
     if (typeof item !== "string") throw invalid("env", `value of '${key}' must be a string`);
+    if (item.includes("\0"))
+      throw invalid("env", `value of '${key}' must not hold a NUL character`);
     env[key] = item;
   }
   return env;

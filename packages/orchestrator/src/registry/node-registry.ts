@@ -7,7 +7,11 @@ import {
   type NodeRegistration,
 } from "@cares/shared";
 
-export type NodeStatus = "Active" | "Inactive";
+/**
+ * `Active` nodes take calls; `Draining` ones finish what they run before they leave;
+ * `Inactive` ones missed their heartbeats or could not be reached.
+ */
+export type NodeStatus = "Active" | "Draining" | "Inactive";
 
 /** What the orchestrator knows of one worker. */
 export interface NodeRecord {
@@ -26,6 +30,14 @@ export interface NodeRecord {
   runningExecutions: number;
   readonly registeredAt: number;
   lastHeartbeatAt: number;
+  /** Calls this orchestrator sent to the node that have not come back yet. */
+  inFlight: number;
+  /** The same, by function name. */
+  readonly inFlightByFunction: Map<string, number>;
+  /** When this orchestrator last sent the node a call; 0 for never. */
+  lastDispatchAt: number;
+  /** When the node last changed status. */
+  statusSince: number;
 }
 
 /** The heartbeat intervals the orchestrator accepts; a worker asking outside gets the nearest. */
@@ -33,10 +45,14 @@ export const MIN_HEARTBEAT_INTERVAL_MS = 100;
 export const MAX_HEARTBEAT_INTERVAL_MS = 60_000;
 /** The interval given to a worker that does not say. */
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 2_000;
+/** A node Inactive this long (it crashed and never came back) is dropped from the list. */
+export const DEFAULT_FORGET_AFTER_MS = 10 * 60_000;
 
 export interface NodeRegistryOptions {
   /** Heartbeats a node may miss before it turns Inactive. */
   missedHeartbeats?: number;
+  /** How long a node stays listed while Inactive before it is forgotten. */
+  forgetAfterMs?: number;
   log: Logger;
   now?: () => number;
 }
@@ -44,6 +60,7 @@ export interface NodeRegistryOptions {
 /** Every worker that has registered, with its status and its last reported load. */
 export class NodeRegistry {
   readonly #missedHeartbeats: number;
+  readonly #forgetAfterMs: number;
   readonly #log: Logger;
   readonly #now: () => number;
   readonly #nodes = new Map<string, NodeRecord>();
@@ -51,6 +68,7 @@ export class NodeRegistry {
 
   constructor(options: NodeRegistryOptions) {
     this.#missedHeartbeats = options.missedHeartbeats ?? 3;
+    this.#forgetAfterMs = options.forgetAfterMs ?? DEFAULT_FORGET_AFTER_MS;
     this.#log = options.log;
     this.#now = options.now ?? Date.now;
   }
@@ -87,6 +105,10 @@ export class NodeRegistry {
       runningExecutions: 0,
       registeredAt: now,
       lastHeartbeatAt: now,
+      inFlight: 0,
+      inFlightByFunction: new Map(),
+      lastDispatchAt: 0,
+      statusSince: now,
     };
     this.#nodes.set(node.id, node);
     this.#log.info("Node '{node}' registered at {address}.", {
@@ -110,15 +132,62 @@ export class NodeRegistry {
     node.memoryUsage = clampPercent(load.memoryUsage);
     node.runningExecutions = Math.max(0, Math.trunc(load.runningExecutions) || 0);
     node.lastHeartbeatAt = this.#now();
-    if (node.status !== "Active") this.#setStatus(node, "Active", "heartbeat received");
+    if (load.draining) {
+      if (node.status !== "Draining") this.#setStatus(node, "Draining", "it is shutting down");
+    } else if (load.unhealthyReason) {
+      if (node.status !== "Inactive") this.#setStatus(node, "Inactive", load.unhealthyReason);
+    } else if (node.status !== "Active") {
+      this.#setStatus(node, "Active", "heartbeat received");
+    }
     this.#emit(node, false);
     return true;
   }
 
-  /** Turns Inactive every Active node that has missed too many of its heartbeats. */
+  /** Forgets a node that says it leaves. Returns false when no node has that id. */
+  leave(id: string): boolean {
+    const node = this.#nodes.get(id);
+    if (!node) return false;
+    this.#remove(node);
+    this.#log.info("Node '{node}' left the cluster.", { node: node.name });
+    return true;
+  }
+
+  /** Counts a call sent to `node`, until release() says it came back. */
+  reserve(node: NodeRecord, functionName: string): void {
+    node.inFlight++;
+    node.inFlightByFunction.set(functionName, (node.inFlightByFunction.get(functionName) ?? 0) + 1);
+    node.lastDispatchAt = this.#now();
+  }
+
+  /** Ends the count reserve() began. */
+  release(node: NodeRecord, functionName: string): void {
+    node.inFlight = Math.max(0, node.inFlight - 1);
+    const left = (node.inFlightByFunction.get(functionName) ?? 1) - 1;
+    if (left > 0) node.inFlightByFunction.set(functionName, left);
+    else node.inFlightByFunction.delete(functionName);
+  }
+
+  /** Marks a node Draining at once, e.g. when it refuses a call because it is leaving. */
+  markDraining(id: string): void {
+    const node = this.#nodes.get(id);
+    if (node && node.status === "Active") this.#setStatus(node, "Draining", "it is shutting down");
+  }
+
+  /**
+   * Turns Inactive every Active node that has missed too many of its heartbeats, and
+   * forgets nodes that have been Inactive for longer than the forget-after time.
+   */
   sweep(): void {
     const now = this.#now();
-    for (const node of this.#nodes.values()) {
+    for (const node of [...this.#nodes.values()]) {
+      if (node.status === "Inactive" && now - node.statusSince > this.#forgetAfterMs) {
+        this.#remove(node);
+        this.#log.info("Node '{node}' forgotten after {minutes} minutes without a heartbeat.", {
+          node: node.name,
+          minutes: Math.round(this.#forgetAfterMs / 60_000),
+        });
+        continue;
+      }
       const limit = node.heartbeatIntervalMs * this.#missedHeartbeats;
       if (node.status === "Active" && now - node.lastHeartbeatAt > limit) {
         this.#setStatus(node, "Inactive", `no heartbeat for ${this.#missedHeartbeats} intervals`);
@@ -160,8 +229,10 @@ export class NodeRegistry {
   #setStatus(node: NodeRecord, status: NodeStatus, reason: string): void {
     const from = node.status;
     node.status = status;
+    node.statusSince = this.#now();
     const fields = { node: node.name, from, to: status, reason };
     if (status === "Active") this.#log.info("Node '{node}' is {to} again.", fields);
+    else if (status === "Draining") this.#log.info("Node '{node}' is {to}: {reason}.", fields);
     else this.#log.warn("Node '{node}' is {to}: {reason}.", fields);
     this.#emit(node, false);
   }

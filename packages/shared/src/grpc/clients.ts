@@ -46,13 +46,14 @@ function isServiceError(error: unknown): error is grpc.ServiceError {
 
 /**
  * Whether the failure happened before the call could reach the server. grpc-js reports
- * a connection that never came up as UNAVAILABLE with "No connection established" or a
- * connect error in the details; a connection that broke mid-call is UNAVAILABLE too, so
- * only those details are taken as certain.
+ * a connection that never came up as UNAVAILABLE with "No connection established" (and
+ * the connect error) in the details; a connection that broke mid-call is UNAVAILABLE too
+ * ("Connection dropped"), and then the call may have run, so only those details are
+ * taken as certain.
  */
 function deliveryOf(error: grpc.ServiceError): Delivery {
   if (error.code !== grpc.status.UNAVAILABLE) return "unknown";
-  return /No connection established|ECONNREFUSED|connect|Name resolution failed|ENOTFOUND/i.test(
+  return /No connection established|ECONNREFUSED|Name resolution failed|ENOTFOUND/.test(
     error.details,
   )
     ? "no"
@@ -129,6 +130,15 @@ export class OrchestratorClient extends PeerClient {
       return { known: answer.known };
     } catch (error) {
       throw this.#wrap("heartbeat", error);
+    }
+  }
+
+  /** Tells the orchestrator this node leaves; it sends the node no more calls. */
+  async leave(nodeId: string, timeoutMs: number): Promise<void> {
+    try {
+      await unaryCall(this.client.leaveCluster.bind(this.client), { nodeId }, timeoutMs);
+    } catch (error) {
+      throw this.#wrap("leave", error);
     }
   }
 

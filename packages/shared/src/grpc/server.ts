@@ -1,5 +1,9 @@
 import * as grpc from "@grpc/grpc-js";
-import { ClusterServiceService, type ClusterServiceServer } from "@cares/generated";
+import {
+  ClusterServiceService,
+  type ClusterServiceServer,
+  type LeaveClusterRequest,
+} from "@cares/generated";
 import { CaresError, describeError, isCaresError } from "../errors.js";
 import type {
   ExecutionRequest,
@@ -31,6 +35,7 @@ export interface CallContext {
 export interface ClusterHandlers {
   registerNode(registration: NodeRegistration, context: CallContext): Promise<RegistrationGrant>;
   heartbeat(load: NodeLoad, context: CallContext): Promise<{ known: boolean }>;
+  leaveCluster(nodeId: string, context: CallContext): Promise<void>;
   executeFunction(request: ExecutionRequest, context: CallContext): Promise<ExecutionResult>;
 }
 
@@ -39,6 +44,7 @@ const ERROR_CODE_TO_STATUS: Record<string, grpc.status> = {
   not_found: grpc.status.NOT_FOUND,
   node_name_taken: grpc.status.ALREADY_EXISTS,
   unavailable: grpc.status.UNAVAILABLE,
+  draining: grpc.status.UNAVAILABLE,
   at_capacity: grpc.status.RESOURCE_EXHAUSTED,
   unauthenticated: grpc.status.UNAUTHENTICATED,
 };
@@ -83,11 +89,18 @@ function unary<Req, Plain, Out, Wire>(
 
 function implement(handlers: Partial<ClusterHandlers>): Partial<ClusterServiceServer> {
   const impl: Partial<ClusterServiceServer> = {};
-  const { registerNode, heartbeat, executeFunction } = handlers;
+  const { registerNode, heartbeat, leaveCluster, executeFunction } = handlers;
   if (registerNode) {
     impl.registerNode = unary(fromRegisterNodeRequest, registerNode.bind(handlers), (g) => g);
   }
   if (heartbeat) impl.heartbeat = unary(fromHeartbeatRequest, heartbeat.bind(handlers), (h) => h);
+  if (leaveCluster) {
+    impl.leaveCluster = unary(
+      (message: LeaveClusterRequest) => message.nodeId,
+      leaveCluster.bind(handlers),
+      () => ({}),
+    );
+  }
   if (executeFunction) {
     impl.executeFunction = unary(
       fromFunctionRequest,

@@ -1,4 +1,12 @@
-import { createServer, type RequestListener, type Server } from "node:http";
+import {
+  STATUS_CODES,
+  createServer,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  type ServerResponse,
+} from "node:http";
+import type { Duplex } from "node:stream";
 import type { AddressInfo } from "node:net";
 import { CaresError } from "../errors.js";
 
@@ -9,6 +17,43 @@ export interface RunningHttpServer {
   close(graceMs?: number): Promise<void>;
 }
 
+/**
+ * Answers a request Node could not parse (headers too large, malformed) with the same
+ * JSON error shape as every other error, instead of Node's bare status line.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = error.code === "HPE_HEADER_OVERFLOW";
+  const status = tooLarge ? 431 : 400;
+  const body = JSON.stringify(
+    tooLarge
+      ? { error: "headers_too_large", message: "the request's headers are too large" }
+      : { error: "invalid_request", message: "the request is not valid HTTP" },
+  );
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
+
+/**
+ * Gives every response its reason phrase. Responses built from web Response objects
+ * carry an empty statusText, which Node would send as a bare `HTTP/1.1 200 `.
+ */
+function withReasonPhrases(listener: RequestListener): RequestListener {
+  return (request: IncomingMessage, response: ServerResponse) => {
+    const writeHead = response.writeHead.bind(response) as (...args: unknown[]) => ServerResponse;
+    response.writeHead = ((status: number, ...rest: unknown[]) => {
+      if (rest[0] === "") rest[0] = STATUS_CODES[status] ?? "";
+      return writeHead(status, ...rest);
+    }) as ServerResponse["writeHead"];
+    listener(request, response);
+  };
+}
+
 /** Serves `listener` on host:port. Fails with `port_in_use` when the port is taken. */
 export async function startHttpServer(
   listener: RequestListener,
@@ -16,7 +61,8 @@ export async function startHttpServer(
   port: number,
   label = "HTTP",
 ): Promise<RunningHttpServer> {
-  const server = createServer(listener);
+  const server = createServer(withReasonPhrases(listener));
+  server.on("clientError", answerClientError);
   await new Promise<void>((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) => {
       reject(

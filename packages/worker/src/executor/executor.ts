@@ -14,6 +14,8 @@ export interface Executor {
    * stops the call and gives the `cancelled` outcome.
    */
   run(request: ExecutionRequest, signal: AbortSignal): Promise<ExecutorResult>;
+  /** Why the executor cannot run calls now (its engine does not answer); "" when it can. */
+  health(): Promise<string>;
   /** Removes whatever earlier calls of this worker left behind (crashed runs). */
   cleanUp(): Promise<void>;
   /** Releases the executor's resources. */

@@ -112,6 +112,13 @@ export class FakeExecutor implements Executor {
     };
   }
 
+  /** What health() reports; tests set it to make the node unhealthy. */
+  unhealthyReason = "";
+
+  async health(): Promise<string> {
+    return this.unhealthyReason;
+  }
+
   async cleanUp(): Promise<void> {}
 
   async close(): Promise<void> {}

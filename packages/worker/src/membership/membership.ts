@@ -19,6 +19,8 @@ export interface MembershipOptions {
   running: () => number;
   /** Whether the worker is shutting down, reported with each heartbeat. */
   draining?: () => boolean;
+  /** Why the worker cannot run calls now ("" when it can), reported with each heartbeat. */
+  health?: () => Promise<string>;
   log: Logger;
   /** The bound on one register or heartbeat call. */
   callTimeoutMs?: number;
@@ -41,6 +43,7 @@ export class Membership {
   #nodeId = "";
   #state: ConnectionState = "connecting";
   #loop: Promise<void> | undefined;
+  #unhealthyReason = "";
 
   constructor(options: MembershipOptions) {
     this.#options = {
@@ -48,6 +51,7 @@ export class Membership {
       retryBaseMs: 250,
       retryMaxMs: 5_000,
       draining: () => false,
+      health: async () => "",
       ...options,
     };
   }
@@ -73,6 +77,46 @@ export class Membership {
     this.#setState("stopped");
     this.#stop.abort(new Error("stopped"));
     await this.#loop;
+  }
+
+  /** Sends a heartbeat now, so the orchestrator learns at once that the node drains. */
+  async announceDraining(): Promise<void> {
+    await this.#beat().catch(() => {});
+  }
+
+  /** Tells the orchestrator the node leaves, then stops the heartbeats. */
+  async leave(): Promise<void> {
+    const { client, log } = this.#options;
+    await this.stop();
+    if (!this.#nodeId) return;
+    try {
+      await client.leave(this.#nodeId, this.#options.callTimeoutMs);
+      log.info("Left the cluster.");
+    } catch (error) {
+      log.warn("Could not tell the orchestrator this node leaves: {error}", {
+        error: describeError(error),
+      });
+    }
+  }
+
+  async #beat(): Promise<{ known: boolean }> {
+    const { client, metrics, running, log } = this.#options;
+    const [usage, unhealthyReason] = await Promise.all([metrics.read(), this.#options.health()]);
+    if (unhealthyReason !== this.#unhealthyReason) {
+      if (unhealthyReason) log.warn("Cannot run functions: {reason}", { reason: unhealthyReason });
+      else log.info("Able to run functions again.");
+      this.#unhealthyReason = unhealthyReason;
+    }
+    return client.heartbeat(
+      {
+        nodeId: this.#nodeId,
+        ...usage,
+        runningExecutions: running(),
+        draining: this.#options.draining(),
+        unhealthyReason,
+      },
+      this.#options.callTimeoutMs,
+    );
   }
 
   async #register(): Promise<number> {
@@ -105,21 +149,12 @@ export class Membership {
   }
 
   async #heartbeats(initialInterval: number): Promise<void> {
-    const { client, metrics, running, log } = this.#options;
+    const { client, log } = this.#options;
     let interval = initialInterval;
     while (!this.#stop.signal.aborted) {
       const started = Date.now();
       try {
-        const usage = await metrics.read();
-        const { known } = await client.heartbeat(
-          {
-            nodeId: this.#nodeId,
-            ...usage,
-            runningExecutions: running(),
-            draining: this.#options.draining(),
-          },
-          this.#options.callTimeoutMs,
-        );
+        const { known } = await this.#beat();
         if (this.#state === "unreachable") {
           log.info("Orchestrator at {orchestrator} answers again.", {
             orchestrator: client.address,

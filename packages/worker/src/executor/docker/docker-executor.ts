@@ -414,6 +414,15 @@ export class DockerExecutor implements Executor {
     }
   }
 
+  async health(): Promise<string> {
+    try {
+      await bounded(this.#docker.ping(), 2_000, "answer a ping");
+      return "";
+    } catch (error) {
+      return engineProblem(error, this.#options.socketPath);
+    }
+  }
+
   /** Asks the engine whether it answers; throws a message a person can act on when not. */
   async ping(): Promise<void> {
     try {
