@@ -7,12 +7,14 @@ import type {
   NodeLoad,
   NodeRegistration,
   RegistrationGrant,
+  RemoteLogLine,
 } from "../types.js";
 import { CHANNEL_OPTIONS, REMOTE_CODE_KEY } from "./channel-options.js";
 import {
   fromFunctionResult,
   toFunctionRequest,
   toHeartbeatRequest,
+  toLogEntry,
   toRegisterNodeRequest,
 } from "./wire.js";
 
@@ -129,6 +131,24 @@ export class OrchestratorClient extends PeerClient {
       return { known: answer.known };
     } catch (error) {
       throw this.#wrap("heartbeat", error);
+    }
+  }
+
+  /** Forwards log lines of the node `nodeId`; `known` is false when it is not registered. */
+  async reportLogs(
+    nodeId: string,
+    lines: readonly RemoteLogLine[],
+    timeoutMs: number,
+  ): Promise<{ known: boolean }> {
+    try {
+      const answer = await unaryCall(
+        this.client.reportLogs.bind(this.client),
+        { nodeId, entries: lines.map(toLogEntry) },
+        timeoutMs,
+      );
+      return { known: answer.known };
+    } catch (error) {
+      throw this.#wrap("reportLogs", error);
     }
   }
 

@@ -1,5 +1,9 @@
 import * as grpc from "@grpc/grpc-js";
-import { ClusterServiceService, type ClusterServiceServer } from "@cares/generated";
+import {
+  ClusterServiceService,
+  type ClusterServiceServer,
+  type ReportLogsRequest,
+} from "@cares/generated";
 import { CaresError, describeError, isCaresError } from "../errors.js";
 import type {
   ExecutionRequest,
@@ -7,11 +11,13 @@ import type {
   NodeLoad,
   NodeRegistration,
   RegistrationGrant,
+  RemoteLogLine,
 } from "../types.js";
 import { REMOTE_CODE_KEY, SERVER_OPTIONS } from "./channel-options.js";
 import {
   fromFunctionRequest,
   fromHeartbeatRequest,
+  fromLogEntry,
   fromRegisterNodeRequest,
   toFunctionResult,
 } from "./wire.js";
@@ -32,6 +38,11 @@ export interface ClusterHandlers {
   registerNode(registration: NodeRegistration, context: CallContext): Promise<RegistrationGrant>;
   heartbeat(load: NodeLoad, context: CallContext): Promise<{ known: boolean }>;
   executeFunction(request: ExecutionRequest, context: CallContext): Promise<ExecutionResult>;
+  /** A worker forwards its log lines; `known` is false when the node is not registered. */
+  reportLogs(
+    report: { nodeId: string; lines: RemoteLogLine[] },
+    context: CallContext,
+  ): Promise<{ known: boolean }>;
 }
 
 const ERROR_CODE_TO_STATUS: Record<string, grpc.status> = {
@@ -83,7 +94,7 @@ function unary<Req, Plain, Out, Wire>(
 
 function implement(handlers: Partial<ClusterHandlers>): Partial<ClusterServiceServer> {
   const impl: Partial<ClusterServiceServer> = {};
-  const { registerNode, heartbeat, executeFunction } = handlers;
+  const { registerNode, heartbeat, executeFunction, reportLogs } = handlers;
   if (registerNode) {
     impl.registerNode = unary(fromRegisterNodeRequest, registerNode.bind(handlers), (g) => g);
   }
@@ -93,6 +104,16 @@ function implement(handlers: Partial<ClusterHandlers>): Partial<ClusterServiceSe
       fromFunctionRequest,
       executeFunction.bind(handlers),
       toFunctionResult,
+    );
+  }
+  if (reportLogs) {
+    impl.reportLogs = unary(
+      (message: ReportLogsRequest) => ({
+        nodeId: message.nodeId,
+        lines: message.entries.map(fromLogEntry),
+      }),
+      reportLogs.bind(handlers),
+      (answer) => answer,
     );
   }
   return impl;
