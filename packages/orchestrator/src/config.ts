@@ -38,6 +38,13 @@ export const ORCHESTRATOR_OPTIONS = {
     default: 6 * 1024 * 1024,
     description: "largest invocation body accepted, in bytes",
   },
+  clusterName: {
+    flag: "cluster-name",
+    env: "CARES_CLUSTER_NAME",
+    kind: "string",
+    default: "cares",
+    description: "the cluster's name, shown in the terminal UI",
+  },
   tui: {
     flag: "tui",
     env: "CARES_TUI",
@@ -68,6 +75,7 @@ export interface OrchestratorConfig {
   httpPort: number;
   grpcPort: number;
   maxBodyBytes: number;
+  clusterName: string;
   tui: boolean;
   logFormat: LogFormat;
   logLevel: LogLevel;

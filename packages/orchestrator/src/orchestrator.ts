@@ -1,7 +1,11 @@
 import { startClusterServer, startHttpServer, type Logger } from "@cares/shared";
 import { toNodeHandler } from "h3/node";
 import { WorkerClients } from "./dispatch/worker-clients.js";
+import { ClusterEvents } from "./events/cluster-events.js";
+import { serveEventStream } from "./events/event-stream.js";
+import { trackInvocations } from "./events/track-invocations.js";
 import { clusterHandlers } from "./grpc/cluster-service.js";
+import { logReportHandlers } from "./grpc/log-reports.js";
 import { createHttpApp } from "./http/app.js";
 import { Invoker } from "./invoke/invoker.js";
 import { FunctionRegistry } from "./registry/function-registry.js";
@@ -15,6 +19,8 @@ export interface OrchestratorOptions {
   log: Logger;
   /** How often node health is checked. */
   sweepIntervalMs?: number;
+  /** The cluster's story for the TUI and `/events`; one is made when not given. */
+  events?: ClusterEvents;
 }
 
 export type Lifecycle = "starting" | "running" | "stopping" | "stopped";
@@ -23,6 +29,7 @@ export type Lifecycle = "starting" | "running" | "stopping" | "stopped";
 export interface RunningOrchestrator {
   functions: FunctionRegistry;
   nodes: NodeRegistry;
+  events: ClusterEvents;
   httpPort: number;
   grpcPort: number;
   stop(): Promise<void>;
@@ -49,9 +56,15 @@ export async function startOrchestrator(
     clients,
     log: log.child({ component: "invoker" }),
   });
+  const events = options.events ?? new ClusterEvents({ cluster: "cares" });
+  const detachEvents = events.attach(nodes, functions);
+  trackInvocations(invoker, events);
 
   const grpcServer = await startClusterServer(
-    clusterHandlers(nodes, clients, log.child({ component: "grpc" })),
+    {
+      ...clusterHandlers(nodes, clients, log.child({ component: "grpc" })),
+      ...logReportHandlers(nodes, events),
+    },
     options.host,
     options.grpcPort,
   );
@@ -69,6 +82,7 @@ export async function startOrchestrator(
     await grpcServer.close(0);
     throw error;
   }
+  const stream = serveEventStream(http.server, events, log.child({ component: "events" }));
 
   const sweeper = setInterval(() => nodes.sweep(), options.sweepIntervalMs ?? 250);
   sweeper.unref();
@@ -82,12 +96,15 @@ export async function startOrchestrator(
   return {
     functions,
     nodes,
+    events,
     httpPort: http.port,
     grpcPort: grpcServer.port,
     async stop() {
       if (state !== "running") return;
       enter("stopping");
       clearInterval(sweeper);
+      stream.close();
+      detachEvents();
       await Promise.all([http.close(), grpcServer.close()]);
       clients.closeAll();
       enter("stopped");

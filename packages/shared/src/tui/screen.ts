@@ -14,7 +14,11 @@ export interface Key {
 export interface ScreenOptions {
   stdout: NodeJS.WriteStream;
   stdin: NodeJS.ReadStream;
-  /** Draws the whole frame for a terminal of `size`; at most `size.rows - 1` lines. */
+  /**
+   * Draws the whole frame in `size`, at most `size.rows` lines. The size is one row
+   * shorter than the terminal: log-update ends each frame with a newline, and a frame as
+   * tall as the terminal would scroll it.
+   */
   draw: (size: FrameSize) => string[];
   onKey: (key: Key) => void;
   /** The shortest time between two redraws; 50 ms, so at most 20 a second. */
@@ -135,10 +139,9 @@ export class TerminalScreen {
 
   #drawNow(): void {
     this.#lastDraw = Date.now();
-    const size = this.size;
-    // One line less than the terminal: log-update ends each frame with a newline, and a
-    // frame as tall as the terminal would scroll it.
-    const lines = this.#options.draw(size).slice(0, Math.max(0, size.rows - 1));
+    const { columns, rows } = this.size;
+    const size = { columns, rows: Math.max(0, rows - 1) };
+    const lines = this.#options.draw(size).slice(0, size.rows);
     this.#update(lines.join("\n"));
   }
 
