@@ -105,10 +105,15 @@ export function applyClusterEvent(view: ClusterView, event: ClusterEvent): void 
     case "function-removed":
       view.functions = view.functions.filter((f) => f.name !== event.name);
       return;
-    case "log":
-      view.log.push(event.line);
+    case "log": {
+      // Lines a worker forwards arrive in batches, after the orchestrator's own lines of
+      // the same moment; they are put back in time order.
+      let at = view.log.length;
+      while (at > 0 && view.log[at - 1]!.time > event.line.time) at--;
+      view.log.splice(at, 0, event.line);
       if (view.log.length > VIEW_LOG_LINES) view.log.splice(0, view.log.length - VIEW_LOG_LINES);
       return;
+    }
     case "stats":
       view.stats = event.stats;
       return;
