@@ -2,6 +2,8 @@
 // what they draw with `tmux capture-pane`.
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -75,6 +77,9 @@ export class Tmux {
     } catch {
       // Already gone.
     }
+    // tmux leaves its socket file behind.
+    const dir = process.env.TMUX_TMPDIR ?? tmpdir();
+    rmSync(join(dir, `tmux-${process.getuid?.() ?? 0}`, this.socket), { force: true });
   }
 }
 
