@@ -7,3 +7,8 @@ export * from "./scheduler/scheduler.js";
 export * from "./invoke/invoker.js";
 export * from "./http/app.js";
 export * from "./http/errors.js";
+export * from "./events/cluster-view.js";
+export * from "./events/cluster-events.js";
+export * from "./events/event-stream.js";
+export * from "./events/event-client.js";
+export * from "./tui/render-cluster.js";

@@ -107,7 +107,7 @@ describe("the /events stream", () => {
     expect(error.message).toContain("404");
   });
 
-  it("drops a viewer that falls too far behind, with a log line, and keeps serving others", async () => {
+  it("drops a viewer that falls too far behind, with a log line, and serves the rest", async () => {
     const events = new ClusterEvents({ cluster: "c" });
     const warnings: string[] = [];
     const log = new Logger((record) => {

@@ -9,3 +9,7 @@ export * from "./grpc/execution-service.js";
 export * from "./membership/membership.js";
 export * from "./metrics/metrics-source.js";
 export * from "./metrics/host-metrics.js";
+export * from "./logs/log-forwarder.js";
+export * from "./metrics/recorded-metrics.js";
+export * from "./tui/worker-view.js";
+export * from "./tui/render-worker.js";
