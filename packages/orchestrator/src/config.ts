@@ -47,6 +47,13 @@ export const ORCHESTRATOR_OPTIONS = {
     default: "least-cost",
     description: "how the node for a call is chosen",
   },
+  clusterName: {
+    flag: "cluster-name",
+    env: "CARES_CLUSTER_NAME",
+    kind: "string",
+    default: "cares",
+    description: "the cluster's name, shown in the terminal UI",
+  },
   tui: {
     flag: "tui",
     env: "CARES_TUI",
@@ -78,6 +85,7 @@ export interface OrchestratorConfig {
   grpcPort: number;
   maxBodyBytes: number;
   strategy: string;
+  clusterName: string;
   tui: boolean;
   logFormat: LogFormat;
   logLevel: LogLevel;

@@ -8,3 +8,8 @@ export * from "./invoke/invoker.js";
 export * from "./http/app.js";
 export * from "./http/errors.js";
 export * from "./scheduler/strategies.js";
+export * from "./events/cluster-view.js";
+export * from "./events/cluster-events.js";
+export * from "./events/event-stream.js";
+export * from "./events/event-client.js";
+export * from "./tui/render-cluster.js";

@@ -1,7 +1,11 @@
 import { startClusterServer, startHttpServer, type Logger } from "@cares/shared";
 import { toNodeHandler } from "h3/node";
 import { WorkerClients } from "./dispatch/worker-clients.js";
+import { ClusterEvents } from "./events/cluster-events.js";
+import { serveEventStream } from "./events/event-stream.js";
+import { trackInvocations } from "./events/track-invocations.js";
 import { clusterHandlers } from "./grpc/cluster-service.js";
+import { logReportHandlers } from "./grpc/log-reports.js";
 import { createHttpApp } from "./http/app.js";
 import { Invoker } from "./invoke/invoker.js";
 import { FunctionRegistry } from "./registry/function-registry.js";
@@ -18,6 +22,8 @@ export interface OrchestratorOptions {
   log: Logger;
   /** How often node health is checked. */
   sweepIntervalMs?: number;
+  /** The cluster's story for the TUI and `/events`; one is made when not given. */
+  events?: ClusterEvents;
 }
 
 export type Lifecycle = "starting" | "running" | "stopping" | "stopped";
@@ -26,6 +32,7 @@ export type Lifecycle = "starting" | "running" | "stopping" | "stopped";
 export interface RunningOrchestrator {
   functions: FunctionRegistry;
   nodes: NodeRegistry;
+  events: ClusterEvents;
   httpPort: number;
   grpcPort: number;
   stop(): Promise<void>;
@@ -53,9 +60,15 @@ export async function startOrchestrator(
     log: log.child({ component: "invoker" }),
     strategy: builtinStrategies().create(options.strategy ?? "least-cost"),
   });
+  const events = options.events ?? new ClusterEvents({ cluster: "cares" });
+  const detachEvents = events.attach(nodes, functions);
+  trackInvocations(invoker, events);
 
   const grpcServer = await startClusterServer(
-    clusterHandlers(nodes, clients, log.child({ component: "grpc" })),
+    {
+      ...clusterHandlers(nodes, clients, log.child({ component: "grpc" })),
+      ...logReportHandlers(nodes, events),
+    },
     options.host,
     options.grpcPort,
   );
@@ -73,6 +86,7 @@ export async function startOrchestrator(
     await grpcServer.close(0);
     throw error;
   }
+  const stream = serveEventStream(http.server, events, log.child({ component: "events" }));
 
   const sweeper = setInterval(() => nodes.sweep(), options.sweepIntervalMs ?? 250);
   sweeper.unref();
@@ -86,12 +100,15 @@ export async function startOrchestrator(
   return {
     functions,
     nodes,
+    events,
     httpPort: http.port,
     grpcPort: grpcServer.port,
     async stop() {
       if (state !== "running") return;
       enter("stopping");
       clearInterval(sweeper);
+      stream.close();
+      detachEvents();
       await Promise.all([http.close(), grpcServer.close()]);
       clients.closeAll();
       enter("stopped");

@@ -11,3 +11,4 @@ export * from "./durations.js";
 export * from "./units.js";
 export * from "./net/http-server.js";
 export * from "./grpc/grpc-logs.js";
+export * from "./tui/index.js";

@@ -12,3 +12,7 @@ export * from "./metrics/host-metrics.js";
 export * from "./metrics/cgroup-metrics.js";
 export * from "./metrics/fake-metrics.js";
 export * from "./metrics/builtins.js";
+export * from "./logs/log-forwarder.js";
+export * from "./metrics/recorded-metrics.js";
+export * from "./tui/worker-view.js";
+export * from "./tui/render-worker.js";

@@ -1,7 +1,30 @@
 // The worker program: `pnpm --filter worker start -- --help`.
-import { ConfigError, Logger, isCaresError, routeGrpcLogs, streamSink } from "@cares/shared";
+import {
+  ConfigError,
+  Logger,
+  OrchestratorClient,
+  captureConsole,
+  isCaresError,
+  routeGrpcLogs,
+  streamSink,
+  teeSink,
+  type LogSink,
+} from "@cares/shared";
 import { loadWorkerConfig } from "./config.js";
+import { LogForwarder } from "./logs/log-forwarder.js";
+import { METRICS_SOURCES } from "./metrics/builtins.js";
+import { RecordedMetrics } from "./metrics/recorded-metrics.js";
+import { WorkerTui } from "./tui/worker-tui.js";
 import { startWorker } from "./worker.js";
+
+/** Set while the TUI owns the terminal, so that every way out gives it back first. */
+let tui: WorkerTui | undefined;
+
+function fail(message: string, code: number): never {
+  tui?.stop();
+  process.stderr.write(`worker: ${message}\n`);
+  process.exit(code);
+}
 
 async function main(): Promise<void> {
   let loaded;
@@ -17,43 +40,80 @@ async function main(): Promise<void> {
     return;
   }
   const { config } = loaded;
-  // Limitation: the terminal UI is not drawn yet; with or without --no-tui the worker
-  // prints plain log lines.
-  const log = new Logger(streamSink(process.stdout, config.logFormat), { level: config.logLevel });
-  routeGrpcLogs(log.child({ component: "grpc" }));
 
+  // With a terminal the TUI draws every line; without one, lines go to stdout as text
+  // or JSON. Either way every line is also forwarded to the orchestrator.
+  const useTui = config.tui && process.stdout.isTTY === true && process.stdin.isTTY === true;
   let stopping = false;
   let worker: Awaited<ReturnType<typeof startWorker>> | undefined;
-  const stop = (signal: string) => {
+  const stop = (reason: string) => {
+    const done = (code: number) => {
+      tui?.stop();
+      process.exit(code);
+    };
     if (stopping) {
-      log.warn("Received {signal} again; stopping at once.", { signal });
-      process.exit(1);
+      log.warn("Received {signal} again; stopping at once.", { signal: reason });
+      return done(1);
     }
     stopping = true;
-    log.info("Received {signal}; draining, then shutting down (again to force).", { signal });
-    if (!worker) process.exit(0);
+    log.info("Received {signal}; draining, then shutting down (again to force).", {
+      signal: reason,
+    });
+    if (!worker) return done(0);
     worker.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
+      () => forwarder.flush().finally(() => done(0)),
+      () => done(1),
     );
   };
+
+  const forwarder = new LogForwarder();
+  let consoleSink: LogSink;
+  if (useTui) {
+    tui = new WorkerTui({
+      stdout: process.stdout,
+      stdin: process.stdin,
+      color: process.stdout.hasColors?.() ?? false,
+      orchestrator: config.orchestrator,
+      onQuit: () => stop("quit key"),
+    });
+    consoleSink = tui.sink;
+  } else {
+    consoleSink = streamSink(process.stdout, config.logFormat);
+  }
+  const log = new Logger(teeSink(consoleSink, forwarder.sink), { level: config.logLevel });
+  routeGrpcLogs(log.child({ component: "grpc" }));
+  if (tui) {
+    captureConsole(log);
+    tui.start();
+    const view = tui;
+    process.on("exit", () => view.stop());
+  }
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
 
+  const metrics = new RecordedMetrics(METRICS_SOURCES[config.metrics]!(config.metricsSettings));
+  const reporter = new OrchestratorClient(config.orchestrator);
   try {
-    worker = await startWorker({ ...config, log });
+    worker = await startWorker({ ...config, log, metricsSource: metrics });
   } catch (error) {
-    if (isCaresError(error)) {
-      process.stderr.write(`worker: ${error.message}\n`);
-      process.exit(1);
-    }
+    if (isCaresError(error)) fail(error.message, 1);
     throw error;
+  }
+  const running = worker;
+  forwarder.connect(reporter, () => running.membership.nodeId);
+  if (tui) {
+    const view = tui;
+    const poll = setInterval(() => {
+      view.update({
+        connection: running.membership.state,
+        cpuUsage: metrics.last?.cpuUsage,
+        memoryUsage: metrics.last?.memoryUsage,
+      });
+    }, 500);
+    poll.unref();
   }
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(
-    `worker: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-  );
-  process.exit(1);
+  fail(error instanceof Error ? (error.stack ?? error.message) : String(error), 1);
 });

@@ -36,6 +36,13 @@ export class FunctionNotFoundError extends CaresError {
 /** Every registered function, by name. Names are unique. */
 export class FunctionRegistry {
   readonly #functions = new Map<string, FunctionSpec>();
+  readonly #listeners = new Set<(spec: FunctionSpec, removed: boolean) => void>();
+
+  /** Calls `listener` when a function is added or removed; returns a function that stops it. */
+  onChange(listener: (spec: FunctionSpec, removed: boolean) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
 
   /** Adds a function; fails with `function_exists` when the name is taken. */
   add(spec: FunctionSpec): FunctionSpec {
@@ -47,6 +54,7 @@ export class FunctionRegistry {
       );
     }
     this.#functions.set(spec.name, spec);
+    for (const listener of this.#listeners) listener(spec, false);
     return spec;
   }
 
@@ -61,6 +69,7 @@ export class FunctionRegistry {
   remove(name: string): FunctionSpec {
     const spec = this.get(name);
     this.#functions.delete(name);
+    for (const listener of this.#listeners) listener(spec, true);
     return spec;
   }
 

@@ -7,12 +7,14 @@ import type {
   NodeLoad,
   NodeRegistration,
   RegistrationGrant,
+  RemoteLogLine,
 } from "../types.js";
 import { CHANNEL_OPTIONS, REMOTE_CODE_KEY } from "./channel-options.js";
 import {
   fromFunctionResult,
   toFunctionRequest,
   toHeartbeatRequest,
+  toLogEntry,
   toRegisterNodeRequest,
 } from "./wire.js";
 
@@ -139,6 +141,24 @@ export class OrchestratorClient extends PeerClient {
       await unaryCall(this.client.leaveCluster.bind(this.client), { nodeId }, timeoutMs);
     } catch (error) {
       throw this.#wrap("leave", error);
+    }
+  }
+
+  /** Forwards log lines of the node `nodeId`; `known` is false when it is not registered. */
+  async reportLogs(
+    nodeId: string,
+    lines: readonly RemoteLogLine[],
+    timeoutMs: number,
+  ): Promise<{ known: boolean }> {
+    try {
+      const answer = await unaryCall(
+        this.client.reportLogs.bind(this.client),
+        { nodeId, entries: lines.map(toLogEntry) },
+        timeoutMs,
+      );
+      return { known: answer.known };
+    } catch (error) {
+      throw this.#wrap("reportLogs", error);
     }
   }
 

@@ -3,6 +3,7 @@ import {
   ClusterServiceService,
   type ClusterServiceServer,
   type LeaveClusterRequest,
+  type ReportLogsRequest,
 } from "@cares/generated";
 import { CaresError, describeError, isCaresError } from "../errors.js";
 import type {
@@ -11,11 +12,13 @@ import type {
   NodeLoad,
   NodeRegistration,
   RegistrationGrant,
+  RemoteLogLine,
 } from "../types.js";
 import { REMOTE_CODE_KEY, SERVER_OPTIONS } from "./channel-options.js";
 import {
   fromFunctionRequest,
   fromHeartbeatRequest,
+  fromLogEntry,
   fromRegisterNodeRequest,
   toFunctionResult,
 } from "./wire.js";
@@ -37,6 +40,11 @@ export interface ClusterHandlers {
   heartbeat(load: NodeLoad, context: CallContext): Promise<{ known: boolean }>;
   leaveCluster(nodeId: string, context: CallContext): Promise<void>;
   executeFunction(request: ExecutionRequest, context: CallContext): Promise<ExecutionResult>;
+  /** A worker forwards its log lines; `known` is false when the node is not registered. */
+  reportLogs(
+    report: { nodeId: string; lines: RemoteLogLine[] },
+    context: CallContext,
+  ): Promise<{ known: boolean }>;
 }
 
 const ERROR_CODE_TO_STATUS: Record<string, grpc.status> = {
@@ -89,7 +97,7 @@ function unary<Req, Plain, Out, Wire>(
 
 function implement(handlers: Partial<ClusterHandlers>): Partial<ClusterServiceServer> {
   const impl: Partial<ClusterServiceServer> = {};
-  const { registerNode, heartbeat, leaveCluster, executeFunction } = handlers;
+  const { registerNode, heartbeat, leaveCluster, executeFunction, reportLogs } = handlers;
   if (registerNode) {
     impl.registerNode = unary(fromRegisterNodeRequest, registerNode.bind(handlers), (g) => g);
   }
@@ -106,6 +114,16 @@ function implement(handlers: Partial<ClusterHandlers>): Partial<ClusterServiceSe
       fromFunctionRequest,
       executeFunction.bind(handlers),
       toFunctionResult,
+    );
+  }
+  if (reportLogs) {
+    impl.reportLogs = unary(
+      (message: ReportLogsRequest) => ({
+        nodeId: message.nodeId,
+        lines: message.entries.map(fromLogEntry),
+      }),
+      reportLogs.bind(handlers),
+      (answer) => answer,
     );
   }
   return impl;
