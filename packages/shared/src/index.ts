@@ -11,3 +11,5 @@ export * from "./durations.js";
 export * from "./units.js";
 export * from "./net/http-server.js";
 export * from "./grpc/grpc-logs.js";
+export * from "./grpc/auth.js";
+export * from "./grpc/tls.js";

@@ -8,7 +8,9 @@ import type {
   NodeRegistration,
   RegistrationGrant,
 } from "../types.js";
+import { tokenMetadata } from "./auth.js";
 import { CHANNEL_OPTIONS, REMOTE_CODE_KEY } from "./channel-options.js";
+import { channelCredentials, type ClusterSecurity } from "./tls.js";
 import {
   fromFunctionResult,
   toFunctionRequest,
@@ -67,13 +69,14 @@ function unaryCall<Req, Res>(
     callback: (error: grpc.ServiceError | null, response: Res) => void,
   ) => grpc.ClientUnaryCall,
   request: Req,
+  metadata: grpc.Metadata,
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<Res> {
   return new Promise((resolve, reject) => {
     const call = invoke(
       request,
-      new grpc.Metadata(),
+      metadata,
       { deadline: Date.now() + timeoutMs },
       (error, response) => {
         signal?.removeEventListener("abort", onAbort);
@@ -87,16 +90,29 @@ function unaryCall<Req, Res>(
   });
 }
 
-/** A channel to one peer; created once and reused for every call to it. */
+/**
+ * A channel to one peer; created once and reused for every call to it. Every call
+ * carries the join token, when `security` has one.
+ */
 abstract class PeerClient {
   protected readonly client: ClusterServiceClient;
+  readonly #token: string | undefined;
 
-  constructor(readonly address: string) {
+  constructor(
+    readonly address: string,
+    security: ClusterSecurity = {},
+  ) {
+    this.#token = security.joinToken || undefined;
     this.client = new ClusterServiceClient(
       address,
-      grpc.credentials.createInsecure(),
+      channelCredentials(security.tls),
       CHANNEL_OPTIONS,
     );
+  }
+
+  /** Fresh metadata for one call: grpc-js may change what it is given. */
+  protected metadata(): grpc.Metadata {
+    return tokenMetadata(this.#token);
   }
 
   close(): void {
@@ -111,6 +127,7 @@ export class OrchestratorClient extends PeerClient {
       const grant = await unaryCall(
         this.client.registerNode.bind(this.client),
         toRegisterNodeRequest(registration),
+        this.metadata(),
         timeoutMs,
       );
       return { nodeId: grant.nodeId, heartbeatIntervalMs: grant.heartbeatIntervalMs };
@@ -124,6 +141,7 @@ export class OrchestratorClient extends PeerClient {
       const answer = await unaryCall(
         this.client.heartbeat.bind(this.client),
         toHeartbeatRequest(load),
+        this.metadata(),
         timeoutMs,
       );
       return { known: answer.known };
@@ -159,6 +177,7 @@ export class WorkerClient extends PeerClient {
       const result = await unaryCall(
         this.client.executeFunction.bind(this.client),
         toFunctionRequest(request),
+        this.metadata(),
         deadlineMs,
         signal,
       );

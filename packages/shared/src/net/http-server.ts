@@ -1,4 +1,4 @@
-import { createServer, type RequestListener, type Server } from "node:http";
+import { createServer, type RequestListener, type Server, type ServerOptions } from "node:http";
 import type { AddressInfo } from "node:net";
 import { CaresError } from "../errors.js";
 
@@ -9,14 +9,18 @@ export interface RunningHttpServer {
   close(graceMs?: number): Promise<void>;
 }
 
-/** Serves `listener` on host:port. Fails with `port_in_use` when the port is taken. */
+/**
+ * Serves `listener` on host:port. Fails with `port_in_use` when the port is taken.
+ * `options` go to Node's server as they are, e.g. `maxHeaderSize`.
+ */
 export async function startHttpServer(
   listener: RequestListener,
   host: string,
   port: number,
   label = "HTTP",
+  options: ServerOptions = {},
 ): Promise<RunningHttpServer> {
-  const server = createServer(listener);
+  const server = createServer(options, listener);
   await new Promise<void>((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) => {
       reject(
