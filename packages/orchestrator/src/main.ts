@@ -3,6 +3,15 @@ import { ConfigError, Logger, isCaresError, routeGrpcLogs, streamSink } from "@c
 import { loadOrchestratorConfig } from "./config.js";
 import { startOrchestrator } from "./orchestrator.js";
 
+/** Start-up failures a person can fix, told in one line rather than a stack. */
+const FATAL_START_CODES = new Set([
+  "port_in_use",
+  "listen_failed",
+  "database_unavailable",
+  "database_too_new",
+  "invalid_config",
+]);
+
 async function main(): Promise<void> {
   let loaded;
   try {
@@ -26,7 +35,7 @@ async function main(): Promise<void> {
   try {
     orchestrator = await startOrchestrator({ ...config, log });
   } catch (error) {
-    if (isCaresError(error) && (error.code === "port_in_use" || error.code === "listen_failed")) {
+    if (isCaresError(error) && FATAL_START_CODES.has(error.code)) {
       process.stderr.write(`orchestrator: ${error.message}\n`);
       process.exit(1);
     }

@@ -1,13 +1,25 @@
-import { startClusterServer, startHttpServer, type Logger } from "@cares/shared";
+import {
+  startClusterServer,
+  startHttpServer,
+  type ClusterSecurity,
+  type Logger,
+} from "@cares/shared";
 import { toNodeHandler } from "h3/node";
+import { AsyncInvocations } from "./async/async-invocations.js";
 import { WorkerClients } from "./dispatch/worker-clients.js";
 import { clusterHandlers } from "./grpc/cluster-service.js";
+import { historyHooks } from "./history/history-recorder.js";
+import type { InvocationHistory } from "./history/invocation-history.js";
 import { createHttpApp } from "./http/app.js";
+import { bearerCheck, type BearerCheck } from "./http/auth.js";
 import { Invoker } from "./invoke/invoker.js";
-import { FunctionRegistry } from "./registry/function-registry.js";
+import { OrchestratorMetrics } from "./metrics/orchestrator-metrics.js";
+import type { FunctionRegistry } from "./registry/function-registry.js";
 import { NodeRegistry } from "./registry/node-registry.js";
+import { openState } from "./store/open-state.js";
+import { STATE_DEFAULTS, type StateOptions } from "./store/state-options.js";
 
-export interface OrchestratorOptions {
+export interface OrchestratorOptions extends Partial<StateOptions> {
   host: string;
   httpPort: number;
   grpcPort: number;
@@ -15,6 +27,10 @@ export interface OrchestratorOptions {
   log: Logger;
   /** How often node health is checked. */
   sweepIntervalMs?: number;
+  /** The HTTP API's bearer token; the API is open without one. */
+  apiToken?: string;
+  /** The join token and TLS of the gRPC side. */
+  security?: ClusterSecurity;
 }
 
 export type Lifecycle = "starting" | "running" | "stopping" | "stopped";
@@ -23,6 +39,10 @@ export type Lifecycle = "starting" | "running" | "stopping" | "stopped";
 export interface RunningOrchestrator {
   functions: FunctionRegistry;
   nodes: NodeRegistry;
+  history: InvocationHistory;
+  metrics: OrchestratorMetrics;
+  /** The HTTP API's token check, for anything else served on the HTTP port. */
+  checkBearer: BearerCheck;
   httpPort: number;
   grpcPort: number;
   stop(): Promise<void>;
@@ -40,21 +60,51 @@ export async function startOrchestrator(
     state = next;
   };
 
-  const functions = new FunctionRegistry();
+  const settings = withStateDefaults(options);
+  const stored = openState({
+    dataDir: settings.dataDir,
+    history: { maxCount: settings.historyMaxCount, maxAgeMs: settings.historyMaxAgeMs },
+    log: log.child({ component: "store" }),
+  });
+  const functions = stored.functions;
   const nodes = new NodeRegistry({ log: log.child({ component: "nodes" }) });
-  const clients = new WorkerClients();
+  const clients = new WorkerClients(options.security);
   const invoker = new Invoker({
     functions,
     nodes,
     clients,
     log: log.child({ component: "invoker" }),
   });
+  invoker.hooks.add(historyHooks(stored.history));
+  const asyncCalls = new AsyncInvocations({
+    invoker,
+    functions,
+    history: stored.history,
+    log: log.child({ component: "async" }),
+    maxQueued: settings.maxQueued,
+    concurrency: settings.asyncConcurrency,
+    waitForNodeMs: settings.asyncWaitMs,
+  });
+  const metrics = new OrchestratorMetrics({
+    functions,
+    nodes,
+    asyncBacklog: () => asyncCalls.backlog,
+  });
+  invoker.hooks.add(metrics.hooks());
+  const checkBearer = bearerCheck(options.apiToken);
 
-  const grpcServer = await startClusterServer(
-    clusterHandlers(nodes, clients, log.child({ component: "grpc" })),
-    options.host,
-    options.grpcPort,
-  );
+  let grpcServer;
+  try {
+    grpcServer = await startClusterServer(
+      clusterHandlers(nodes, clients, log.child({ component: "grpc" })),
+      options.host,
+      options.grpcPort,
+      options.security,
+    );
+  } catch (error) {
+    stored.close();
+    throw error;
+  }
   let http;
   try {
     const app = createHttpApp({
@@ -63,15 +113,30 @@ export async function startOrchestrator(
       invoker,
       log: log.child({ component: "http" }),
       maxBodyBytes: options.maxBodyBytes,
+      checkBearer,
+      maxInFlight: settings.maxInFlight,
+      history: stored.history,
+      asyncCalls,
+      metrics,
+      readiness: () => ({
+        database: stored.databaseOk(),
+        activeNodes: nodes.list().filter((node) => node.status === "Active").length,
+      }),
     });
-    http = await startHttpServer(toNodeHandler(app), options.host, options.httpPort);
+    http = await startHttpServer(toNodeHandler(app), options.host, options.httpPort, "HTTP", {
+      maxHeaderSize: settings.maxHeaderBytes,
+    });
   } catch (error) {
     await grpcServer.close(0);
+    stored.close();
     throw error;
   }
 
   const sweeper = setInterval(() => nodes.sweep(), options.sweepIntervalMs ?? 250);
   sweeper.unref();
+  const pruner = setInterval(() => stored.history.prune(), 60_000);
+  pruner.unref();
+  asyncCalls.resume();
   enter("running");
   log.info("Orchestrator listening: HTTP on {host}:{httpPort}, gRPC on {host}:{grpcPort}.", {
     host: options.host,
@@ -82,16 +147,30 @@ export async function startOrchestrator(
   return {
     functions,
     nodes,
+    history: stored.history,
+    metrics,
+    checkBearer,
     httpPort: http.port,
     grpcPort: grpcServer.port,
     async stop() {
       if (state !== "running") return;
       enter("stopping");
       clearInterval(sweeper);
-      await Promise.all([http.close(), grpcServer.close()]);
+      clearInterval(pruner);
+      await Promise.all([asyncCalls.stop(), http.close(), grpcServer.close()]);
       clients.closeAll();
+      stored.close();
       enter("stopped");
       log.info("Orchestrator stopped.");
     },
   };
+}
+
+/** The state settings in `options`, with the defaults for those it leaves out. */
+function withStateDefaults(options: OrchestratorOptions): StateOptions {
+  const settings: Record<string, unknown> = { ...STATE_DEFAULTS };
+  for (const key of Object.keys(STATE_DEFAULTS) as Array<keyof StateOptions>) {
+    if (options[key] !== undefined) settings[key] = options[key];
+  }
+  return settings as unknown as StateOptions;
 }

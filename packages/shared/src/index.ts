@@ -13,3 +13,4 @@ export * from "./net/http-server.js";
 export * from "./grpc/grpc-logs.js";
 export * from "./grpc/auth.js";
 export * from "./grpc/tls.js";
+export * from "./config/security.js";

@@ -5,11 +5,14 @@ import { HTTPError } from "h3";
 const STATUS_BY_CODE: Record<string, number> = {
   invalid_request: 400,
   invalid_json: 400,
+  unauthorized: 401,
+  invocation_not_found: 404,
   function_not_found: 404,
   route_not_found: 404,
   method_not_allowed: 405,
   function_exists: 409,
   payload_too_large: 413,
+  too_many_requests: 429,
   cancelled: 499,
   function_failed: 500,
   worker_unreachable: 502,
@@ -18,6 +21,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   engine_error: 502,
   no_active_node: 503,
   worker_at_capacity: 503,
+  unavailable: 503,
   worker_timeout: 504,
   function_timeout: 504,
 };
