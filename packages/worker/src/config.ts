@@ -1,4 +1,7 @@
 import {
+  CLUSTER_SECURITY_OPTIONS,
+  resolveClusterSecurity,
+  type ClusterSecurity,
   LOG_FORMATS,
   LOG_LEVELS,
   checkName,
@@ -76,6 +79,16 @@ export const WORKER_OPTIONS = {
     default: 2_000,
     description: "milliseconds between heartbeats",
   },
+  metricsPort: {
+    flag: "metrics-port",
+    env: "CARES_WORKER_METRICS_PORT",
+    kind: "int",
+    min: -1,
+    max: 65535,
+    default: 0,
+    description: "port of GET /metrics and /healthz (0 picks a free one, -1 serves none)",
+  },
+  ...CLUSTER_SECURITY_OPTIONS,
   tui: {
     flag: "tui",
     env: "CARES_TUI",
@@ -111,6 +124,10 @@ export interface WorkerConfig {
   /** Settings handed to the executor plugin. */
   executorSettings: Record<string, string>;
   heartbeatIntervalMs: number;
+  /** The metrics port; 0 picks a free one, -1 serves none. */
+  metricsPort: number;
+  /** The join token and TLS of the gRPC side. */
+  security: ClusterSecurity;
   tui: boolean;
   logFormat: LogFormat;
   logLevel: LogLevel;
@@ -141,6 +158,7 @@ export function loadWorkerConfig(
   }
   const nameProblem = v.name ? checkName(v.name) : undefined;
   if (nameProblem) problems.push(`--name ${nameProblem}`);
+  const security = resolveClusterSecurity(v, env, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -154,6 +172,8 @@ export function loadWorkerConfig(
       executorSettings:
         v.executor === "docker" ? { socket: v.dockerSocket } : { rules: v.fakeRules },
       heartbeatIntervalMs: v.heartbeatInterval,
+      metricsPort: v.metricsPort,
+      security,
       tui: v.tui,
       logFormat: v.logFormat as LogFormat,
       logLevel: v.logLevel as LogLevel,

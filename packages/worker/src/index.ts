@@ -9,3 +9,6 @@ export * from "./grpc/execution-service.js";
 export * from "./membership/membership.js";
 export * from "./metrics/metrics-source.js";
 export * from "./metrics/host-metrics.js";
+export * from "./metrics-server/worker-metrics.js";
+export * from "./metrics-server/metrics-server.js";
+export * from "./grpc/request-checks.js";
