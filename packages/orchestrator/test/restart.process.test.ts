@@ -68,7 +68,7 @@ async function invokeAsync(httpUrl: string, name: string, body?: string): Promis
 }
 
 describe("an orchestrator killed with SIGKILL and started again", () => {
-  it("still has every function and the history, and its workers are back within two heartbeats", async () => {
+  it("keeps functions and history; workers are Active within two heartbeats", async () => {
     const dataDir = freshDataDir();
     const first = await orchestratorOn(dataDir);
     const worker = track(

@@ -20,6 +20,8 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 const quiet = new Logger(() => {});
+/** Variables named like Object members, an empty value and text beyond ASCII. */
+const TRICKY_ENV = '{"__proto__": "x", "constructor": "y", "EMPTY": "", "UNICODE": "✓ end"}';
 const LIMITS = { maxCount: 1000, maxAgeMs: 3_600_000 };
 
 describe("a fresh data directory", () => {
@@ -35,7 +37,7 @@ describe("a fresh data directory", () => {
         timeout: "15m",
         memory: "64Gi",
         cpus: 64,
-        env: JSON.parse('{"__proto__": "x", "constructor": "y", "EMPTY": "", "UNICODE": "✓ end"}'),
+        env: JSON.parse(TRICKY_ENV),
         network: true,
         contentType: 'text/plain; charset="utf-8"',
         pull: "never",

@@ -148,6 +148,8 @@ export class AsyncInvocations {
         }
         // Only a call that was never sent is still queued; the history hooks record
         // the end of one that was.
+        // Limitation: a call is tried again only while no node could take it; one that
+        // failed on its way to a node (even one never reached) ends as an error here.
         history.abandon(call.id, { code, message: describeError(error) });
         log.warn("Asynchronous invocation of '{function}' failed: {error}", {
           function: call.function,

@@ -5,6 +5,9 @@ import { errorResponse } from "./errors.js";
 /**
  * Answers 429 to a call of a function while `max` are already running in this
  * orchestrator, rather than queue without bound behind them.
+ *
+ * Limitation: only calls that wait for their answer count here; asynchronous calls are
+ * bounded by their own backlog and concurrency settings instead.
  */
 export function limitCallsInFlight(app: H3, max: number): void {
   let inFlight = 0;
