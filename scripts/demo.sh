@@ -7,7 +7,9 @@
 #   scripts/demo.sh stop     stop the cluster
 #
 # Ports: HTTP 8080, gRPC 50051, worker 50052 (CARES_HTTP_PORT, CARES_GRPC_PORT and
-# CARES_WORKER_PORT change them).
+# CARES_WORKER_PORT change them). The orchestrator keeps its database in .cares/demo/data.
+# With CARES_API_TOKEN set, the API asks for it and the demo passes it; with
+# CARES_JOIN_TOKEN set, only a worker that has it may join (the demo's worker does).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -56,7 +58,13 @@ wait_for() {
   die "$what did not come up; see $state/*.log"
 }
 
-node_active() { curl -fsS "$api/nodes" | grep -q '"status":"Active"'; }
+# The API token, when there is one, goes with every request.
+auth=()
+if [ -n "${CARES_API_TOKEN:-}" ]; then auth=(-H "Authorization: Bearer $CARES_API_TOKEN"); fi
+# api_curl ARGS...: curl with the API token.
+api_curl() { curl ${auth[@]+"${auth[@]}"} "$@"; }
+
+node_active() { api_curl -fsS "$api/nodes" | grep -q '"status":"Active"'; }
 
 if [ "${1:-}" = stop ]; then
   stop_cluster
@@ -69,7 +77,7 @@ mkdir -p "$state"
 stop_cluster
 
 say "starting the orchestrator (HTTP $http_port, gRPC $grpc_port)"
-start orchestrator --http-port "$http_port" --grpc-port "$grpc_port"
+start orchestrator --http-port "$http_port" --grpc-port "$grpc_port" --data-dir "$state/data"
 wait_for "the orchestrator" curl -fsS "$api/healthz"
 
 say "starting a worker (port $worker_port, docker executor)"
@@ -77,12 +85,18 @@ start worker --orchestrator "127.0.0.1:$grpc_port" --port "$worker_port" --name 
 wait_for "the worker" node_active
 
 say "registering my-test-func -> cares/hello-world"
-curl -fsS -X POST "$api/functions" -H 'content-type: application/json' \
-  -d '{"name": "my-test-func", "image": "cares/hello-world"}' >/dev/null
+# The database keeps functions across restarts: a second run finds it registered.
+api_curl -fsS -o /dev/null "$api/functions/my-test-func" 2>/dev/null ||
+  api_curl -fsS -X POST "$api/functions" -H 'content-type: application/json' \
+    -d '{"name": "my-test-func", "image": "cares/hello-world"}' >/dev/null
+
+# How to pass the token, by name: the token itself is not printed.
+pass_token=""
+if [ ${#auth[@]} -gt 0 ]; then pass_token=' -H "Authorization: Bearer $CARES_API_TOKEN"'; fi
 
 echo
-echo "\$ curl -X POST http://localhost:$http_port/invoke/my-test-func"
-curl -sS -X POST "http://localhost:$http_port/invoke/my-test-func"
+echo "\$ curl$pass_token -X POST http://localhost:$http_port/invoke/my-test-func"
+api_curl -sS -X POST "http://localhost:$http_port/invoke/my-test-func"
 echo
 echo "What the orchestrator said:"
 grep -F -e "Received invocation" -e "Selecting optimal" -e "selected with lowest" \
@@ -91,7 +105,13 @@ echo "What the worker said:"
 grep -F -e "Received execution request" -e "Starting container" -e "Container finished" \
   "$state/worker.log" | tail -n 3 | sed 's/^/  /'
 echo
-echo "The cluster keeps running (logs in $state/). Try:"
-echo "  curl -X POST http://localhost:$http_port/invoke/my-test-func"
-echo "  curl http://localhost:$http_port/nodes"
+echo "The cluster keeps running (logs in $state/, database in $state/data). Try:"
+echo "  curl$pass_token -X POST http://localhost:$http_port/invoke/my-test-func"
+echo "  curl$pass_token -X POST 'http://localhost:$http_port/invoke/my-test-func?async=true'"
+echo "  curl$pass_token http://localhost:$http_port/invocations"
+echo "  curl$pass_token http://localhost:$http_port/nodes"
+echo "  curl$pass_token http://localhost:$http_port/metrics"
+if [ -n "$pass_token" ]; then
+  echo "The API asks for its token: pass it as above, with CARES_API_TOKEN set in your shell."
+fi
 echo "Stop it with: npm run demo:stop"

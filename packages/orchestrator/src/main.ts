@@ -24,6 +24,15 @@ function fail(message: string, code: number): never {
   process.exit(code);
 }
 
+/** Start-up failures a person can fix, told in one line rather than a stack. */
+const FATAL_START_CODES = new Set([
+  "port_in_use",
+  "listen_failed",
+  "database_unavailable",
+  "database_too_new",
+  "invalid_config",
+]);
+
 async function main(): Promise<void> {
   let loaded;
   try {
@@ -83,7 +92,7 @@ async function main(): Promise<void> {
   try {
     orchestrator = await startOrchestrator({ ...config, log, events });
   } catch (error) {
-    if (isCaresError(error) && (error.code === "port_in_use" || error.code === "listen_failed")) {
+    if (isCaresError(error) && FATAL_START_CODES.has(error.code)) {
       fail(error.message, 1);
     }
     throw error;

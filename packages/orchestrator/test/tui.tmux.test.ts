@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { afterEach, describe, expect, it } from "vitest";
 import {
+  freshDataDir,
   registerFunction,
   startOrchestrator,
   startWorker,
@@ -43,7 +44,14 @@ describe("the TUIs in a real terminal", () => {
   async function openOrchestrator() {
     tmux.open(
       "orchestrator",
-      programCommand(ORCHESTRATOR, ["--http-port", "0", "--grpc-port", "0"]),
+      programCommand(ORCHESTRATOR, [
+        "--http-port",
+        "0",
+        "--grpc-port",
+        "0",
+        "--data-dir",
+        freshDataDir(),
+      ]),
     );
     const screen = await tmux.waitFor("orchestrator", (text) => LISTENING.test(text));
     const [, http, grpc] = LISTENING.exec(screen)!;

@@ -12,3 +12,6 @@ export * from "./units.js";
 export * from "./net/http-server.js";
 export * from "./grpc/grpc-logs.js";
 export * from "./tui/index.js";
+export * from "./grpc/auth.js";
+export * from "./grpc/tls.js";
+export * from "./config/security.js";

@@ -1,4 +1,7 @@
 import {
+  CLUSTER_SECURITY_OPTIONS,
+  resolveClusterSecurity,
+  type ClusterSecurity,
   LOG_FORMATS,
   LOG_LEVELS,
   checkName,
@@ -112,6 +115,16 @@ export const WORKER_OPTIONS = {
     default: 2_000,
     description: "milliseconds between heartbeats",
   },
+  metricsPort: {
+    flag: "metrics-port",
+    env: "CARES_WORKER_METRICS_PORT",
+    kind: "int",
+    min: -1,
+    max: 65535,
+    default: 0,
+    description: "port of GET /metrics and /healthz (0 picks a free one, -1 serves none)",
+  },
+  ...CLUSTER_SECURITY_OPTIONS,
   tui: {
     flag: "tui",
     env: "CARES_TUI",
@@ -154,6 +167,10 @@ export interface WorkerConfig {
   /** Settings handed to the metrics source. */
   metricsSettings: MetricsSettings;
   drainTimeoutMs: number;
+  /** The metrics port; 0 picks a free one, -1 serves none. */
+  metricsPort: number;
+  /** The join token and TLS of the gRPC side. */
+  security: ClusterSecurity;
   tui: boolean;
   logFormat: LogFormat;
   logLevel: LogLevel;
@@ -202,6 +219,7 @@ export function loadWorkerConfig(
   if (!parseFakeUsage(v.fakeUsage)) {
     problems.push(`${named("fakeUsage")} must be cpu,memory in percent (got '${v.fakeUsage}')`);
   }
+  const security = resolveClusterSecurity(v, env, problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -219,6 +237,8 @@ export function loadWorkerConfig(
       metrics: v.metrics,
       metricsSettings: { fakeUsage: v.fakeUsage },
       drainTimeoutMs: v.drainTimeout,
+      metricsPort: v.metricsPort,
+      security,
       tui: v.tui,
       logFormat: v.logFormat as LogFormat,
       logLevel: v.logLevel as LogLevel,

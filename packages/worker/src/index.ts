@@ -16,3 +16,6 @@ export * from "./logs/log-forwarder.js";
 export * from "./metrics/recorded-metrics.js";
 export * from "./tui/worker-view.js";
 export * from "./tui/render-worker.js";
+export * from "./metrics-server/worker-metrics.js";
+export * from "./metrics-server/metrics-server.js";
+export * from "./grpc/request-checks.js";

@@ -4,15 +4,20 @@ import {
   OrchestratorClient,
   startClusterServer,
   type ClusterHandlers,
+  type ClusterSecurity,
   type Logger,
+  type RunningHttpServer,
 } from "@cares/shared";
 import { builtinExecutors } from "./executor/builtins.js";
 import { DockerExecutor } from "./executor/docker/docker-executor.js";
 import type { Executor } from "./executor/executor.js";
 import { ExecutionService } from "./grpc/execution-service.js";
+import { checkExecutionRequest } from "./grpc/request-checks.js";
 import { Membership } from "./membership/membership.js";
 import { METRICS_SOURCES, type MetricsSettings } from "./metrics/builtins.js";
 import type { MetricsSource } from "./metrics/metrics-source.js";
+import { startMetricsServer } from "./metrics-server/metrics-server.js";
+import { WorkerMetrics } from "./metrics-server/worker-metrics.js";
 
 /** A call's timeout when the request gives none. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -38,6 +43,10 @@ export interface WorkerOptions {
   executorInstance?: Executor;
   /** Replaces the metrics source named by `metrics`; for tests. */
   metricsSource?: MetricsSource;
+  /** The join token and TLS of the gRPC side, both ways. */
+  security?: ClusterSecurity;
+  /** Port of the metrics server: 0 picks a free one; -1 or absent serves none. */
+  metricsPort?: number;
 }
 
 export type Lifecycle = "starting" | "running" | "draining" | "stopped";
@@ -49,6 +58,9 @@ export interface RunningWorker {
   executor: Executor;
   membership: Membership;
   service: ExecutionService;
+  metrics: WorkerMetrics;
+  /** The metrics server's port; undefined when there is none. */
+  metricsPort: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -72,15 +84,24 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
 
   // The port comes first: with port 0 the name and address depend on it.
   let service: ExecutionService | undefined;
+  const metrics = new WorkerMetrics(() => service?.running ?? 0);
   const handlers: Pick<ClusterHandlers, "executeFunction"> = {
-    executeFunction(request, context) {
+    async executeFunction(request, context) {
       if (!service || state === "starting" || state === "stopped") {
         throw new CaresError("unavailable", "the worker is not taking calls");
       }
-      return service.handlers().executeFunction(request, context);
+      try {
+        checkExecutionRequest(request);
+      } catch (error) {
+        metrics.requestRefused("invalid_request");
+        throw error;
+      }
+      const result = await service.handlers().executeFunction(request, context);
+      metrics.executionEnded(result);
+      return result;
     },
   };
-  const server = await startClusterServer(handlers, options.host, options.port);
+  const server = await startClusterServer(handlers, options.host, options.port, options.security);
   const name = options.name || `worker-${server.port}`;
   const address = advertisedAddress(options, server.port);
   const nodeLog = log.child({ node: name });
@@ -94,10 +115,24 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
         defaultTimeoutMs: DEFAULT_TIMEOUT_MS,
         log: nodeLog.child({ component: "executor" }),
         settings: options.executorSettings,
+        onContainerStarted: (ms) => metrics.containerStarted(ms),
       });
   } catch (error) {
     await server.close(0);
     throw error;
+  }
+  let metricsServer: RunningHttpServer | undefined;
+  if (options.metricsPort !== undefined && options.metricsPort >= 0) {
+    try {
+      metricsServer = await startMetricsServer(metrics, options.host, options.metricsPort);
+    } catch (error) {
+      await server.close(0);
+      throw error;
+    }
+    nodeLog.info("Metrics served on http://{host}:{metricsPort}/metrics.", {
+      host: options.host,
+      metricsPort: metricsServer.port,
+    });
   }
   if (executor instanceof DockerExecutor) {
     await executor
@@ -115,7 +150,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   );
   const execution = service;
 
-  const client = new OrchestratorClient(options.orchestrator);
+  const client = new OrchestratorClient(options.orchestrator, options.security);
   const membership = new Membership({
     client,
     registration: {
@@ -146,6 +181,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
   } catch (error) {
     enter("stopped");
     await server.close(0);
+    await metricsServer?.close(0);
     client.close();
     throw error;
   }
@@ -157,6 +193,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     executor,
     membership,
     service,
+    metrics,
+    metricsPort: metricsServer?.port,
     async stop() {
       if (state === "draining" || state === "stopped") return;
       enter("draining");
@@ -172,6 +210,7 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       }
       await membership.leave();
       await server.close(1_000);
+      await metricsServer?.close(1_000);
       client.close();
       await executor.cleanUp();
       await executor.close();

@@ -1,4 +1,4 @@
-import { WorkerClient } from "@cares/shared";
+import { WorkerClient, type ClusterSecurity } from "@cares/shared";
 
 /**
  * One gRPC channel per worker address, created on first use and kept, so that calls
@@ -7,10 +7,13 @@ import { WorkerClient } from "@cares/shared";
 export class WorkerClients {
   readonly #clients = new Map<string, WorkerClient>();
 
+  /** `security` is how every channel connects: the join token it presents, TLS. */
+  constructor(private readonly security: ClusterSecurity = {}) {}
+
   get(address: string): WorkerClient {
     let client = this.#clients.get(address);
     if (!client) {
-      client = new WorkerClient(address);
+      client = new WorkerClient(address, this.security);
       this.#clients.set(address, client);
     }
     return client;

@@ -1,4 +1,4 @@
-import type { Server } from "node:http";
+import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import type { Logger } from "@cares/shared";
 import crossws from "crossws/adapters/node";
@@ -13,6 +13,8 @@ export interface EventStreamOptions {
    * too slowly (or vanished without closing) must never hold the orchestrator back.
    */
   maxQueuedBytes?: number;
+  /** Throws when the request may not watch (no or a wrong token); it then gets 401. */
+  authorize?: (request: IncomingMessage) => void;
 }
 
 export interface EventStream {
@@ -69,14 +71,20 @@ export function serveEventStream(
     },
   });
 
-  const onUpgrade = (
-    request: import("node:http").IncomingMessage,
-    socket: Duplex,
-    head: Buffer,
-  ) => {
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (request.url ?? "").split("?")[0];
     if (path !== EVENTS_PATH) {
       socket.end("HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
+      return;
+    }
+    try {
+      options.authorize?.(request);
+    } catch (error) {
+      const body = JSON.stringify({ error: "unauthorized", message: (error as Error).message });
+      socket.end(
+        "HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\nconnection: close\r\n" +
+          `content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
       return;
     }
     ws.handleUpgrade(request, socket, head).catch((error: Error) => {

@@ -3,7 +3,15 @@ import type { Invoker } from "../invoke/invoker.js";
 import type { FunctionRegistry } from "../registry/function-registry.js";
 import type { NodeRegistry } from "../registry/node-registry.js";
 import type { Logger } from "@cares/shared";
+import type { AsyncInvocations } from "../async/async-invocations.js";
+import type { InvocationHistory } from "../history/invocation-history.js";
+import type { OrchestratorMetrics } from "../metrics/orchestrator-metrics.js";
+import { acceptAsyncCalls } from "./async-calls.js";
+import { requireBearer, type BearerCheck } from "./auth.js";
 import { errorResponse, toCaresError } from "./errors.js";
+import { limitCallsInFlight } from "./limits.js";
+import { addInvocationRoutes } from "./routes/invocations.js";
+import { addMetricsRoute, addReadinessRoute, type Readiness } from "./routes/operations.js";
 import { addFunctionRoutes } from "./routes/functions.js";
 import { addInvokeRoutes } from "./routes/invoke.js";
 import { addNodeRoutes } from "./routes/nodes.js";
@@ -15,6 +23,28 @@ export interface HttpAppOptions {
   log: Logger;
   /** The largest invocation body accepted. */
   maxBodyBytes: number;
+  /** Checks the API token on every request but the health checks; none when absent. */
+  checkBearer?: BearerCheck;
+  /** Calls of functions running at once, at most; past it they get 429. */
+  maxInFlight?: number;
+  /** Serves `/invocations` when given. */
+  history?: InvocationHistory;
+  /** Takes `Prefer: respond-async` and `?async=true` calls when given. */
+  asyncCalls?: AsyncInvocations;
+  /** Serves `/metrics` when given. */
+  metrics?: OrchestratorMetrics;
+  /** Serves `/readyz` when given. */
+  readiness?: () => Readiness;
+}
+
+/** The middleware and routes for operators: auth, limits, history, health and metrics. */
+function addOperatorRoutes(app: H3, options: HttpAppOptions): void {
+  if (options.checkBearer) requireBearer(app, options.checkBearer);
+  if (options.asyncCalls) acceptAsyncCalls(app, options.asyncCalls, options.maxBodyBytes);
+  if (options.maxInFlight) limitCallsInFlight(app, options.maxInFlight);
+  if (options.history) addInvocationRoutes(app, options.history);
+  if (options.readiness) addReadinessRoute(app, options.readiness);
+  if (options.metrics) addMetricsRoute(app, options.metrics);
 }
 
 /** A route such as `/invoke/:name/**` as a regular expression over paths. */
@@ -64,6 +94,7 @@ export function createHttpApp(options: HttpAppOptions): H3 {
   });
 
   app.get("/healthz", () => ({ status: "ok" }));
+  addOperatorRoutes(app, options);
   addFunctionRoutes(app, options.functions);
   addNodeRoutes(app, options.nodes);
   addInvokeRoutes(app, options.invoker, options.maxBodyBytes);

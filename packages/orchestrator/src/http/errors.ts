@@ -14,6 +14,8 @@ function isDecodable(path: string): boolean {
 const STATUS_BY_CODE: Record<string, number> = {
   invalid_request: 400,
   invalid_json: 400,
+  unauthorized: 401,
+  invocation_not_found: 404,
   function_not_found: 404,
   route_not_found: 404,
   method_not_allowed: 405,
@@ -21,6 +23,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   payload_too_large: 413,
   cluster_at_capacity: 429,
   worker_at_capacity: 429,
+  too_many_requests: 429,
   cancelled: 499,
   function_failed: 500,
   worker_unreachable: 502,
@@ -28,6 +31,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   image_unavailable: 502,
   engine_error: 502,
   no_active_node: 503,
+  unavailable: 503,
   worker_timeout: 504,
   function_timeout: 504,
 };

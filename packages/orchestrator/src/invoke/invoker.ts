@@ -11,6 +11,7 @@ import type { FunctionRegistry, FunctionSpec } from "../registry/function-regist
 import type { NodeRecord, NodeRegistry } from "../registry/node-registry.js";
 import { selectNodeForExecution, type Selection } from "../scheduler/scheduler.js";
 import { leastCost, type SchedulingStrategy } from "../scheduler/strategies.js";
+import { InvocationHookList, type ReceivedCall } from "./invocation-hooks.js";
 
 /** How long past a function's own timeout the orchestrator waits for its worker. */
 export const DISPATCH_MARGIN_MS = 10_000;
@@ -21,6 +22,8 @@ export interface InvocationInput {
   env?: Record<string, string>;
   /** Aborted when the caller goes away. */
   signal?: AbortSignal;
+  /** The invocation id, when the caller chose it (asynchronous calls); else a new one. */
+  id?: string;
 }
 
 /** A call that reached a worker and came back, whatever its outcome. */
@@ -59,14 +62,34 @@ export interface InvokerOptions {
 /** Runs one call: look the function up, pick a node, send the call, bring back the result. */
 export class Invoker {
   readonly #options: InvokerOptions;
+  /** Told about every call: history, metrics and the event stream listen here. */
+  readonly hooks: InvocationHookList;
 
   constructor(options: InvokerOptions) {
     this.#options = options;
+    this.hooks = new InvocationHookList(options.log.child({ component: "hooks" }));
   }
 
   async invoke(name: string, input: InvocationInput): Promise<Invocation> {
+    const call = {
+      id: input.id ?? randomUUID(),
+      functionName: name,
+      stdinBytes: input.stdin.length,
+    };
+    this.hooks.emit("received", call);
+    try {
+      const invocation = await this.#invoke(call, input);
+      this.hooks.emit("completed", call, invocation);
+      return invocation;
+    } catch (error) {
+      this.hooks.emit("failed", call, error);
+      throw error;
+    }
+  }
+
+  async #invoke(call: ReceivedCall, input: InvocationInput): Promise<Invocation> {
     const { functions, nodes, clients } = this.#options;
-    const id = randomUUID();
+    const { id, functionName: name } = call;
     const log = this.#options.log.child({ invocation: id });
 
     // 1. The function.
@@ -103,6 +126,7 @@ export class Invoker {
 
       // 3. The call.
       log.info("Dispatching job to '{node}'...", { node: node.name, address: node.address });
+      this.hooks.emit("dispatching", { ...call, function: spec, node });
       nodes.reserve(node, spec.name);
       let result: ExecutionResult;
       try {

@@ -33,15 +33,34 @@ export class FunctionNotFoundError extends CaresError {
   }
 }
 
-/** Every registered function, by name. Names are unique. */
+/** Where registrations are kept beyond the process, e.g. the FunctionStore. */
+export interface FunctionPersistence {
+  save(spec: FunctionSpec): void;
+  delete(name: string): void;
+}
+
+/**
+ * Every registered function, by name. Names are unique. With a `persistence`, each
+ * change is written there first, so that a change it refuses is not made at all.
+ */
 export class FunctionRegistry {
   readonly #functions = new Map<string, FunctionSpec>();
   readonly #listeners = new Set<(spec: FunctionSpec, removed: boolean) => void>();
+  readonly #persistence: FunctionPersistence | undefined;
+
+  constructor(persistence?: FunctionPersistence) {
+    this.#persistence = persistence;
+  }
 
   /** Calls `listener` when a function is added or removed; returns a function that stops it. */
   onChange(listener: (spec: FunctionSpec, removed: boolean) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
+  }
+
+  /** Puts back a function that was registered before a restart, without writing it again. */
+  restore(spec: FunctionSpec): void {
+    this.#functions.set(spec.name, spec);
   }
 
   /** Adds a function; fails with `function_exists` when the name is taken. */
@@ -53,6 +72,7 @@ export class FunctionRegistry {
         { details: { function: spec.name } },
       );
     }
+    this.#persistence?.save(spec);
     this.#functions.set(spec.name, spec);
     for (const listener of this.#listeners) listener(spec, false);
     return spec;
@@ -68,6 +88,7 @@ export class FunctionRegistry {
   /** Removes the function called `name`; throws FunctionNotFoundError when there is none. */
   remove(name: string): FunctionSpec {
     const spec = this.get(name);
+    this.#persistence?.delete(name);
     this.#functions.delete(name);
     for (const listener of this.#listeners) listener(spec, true);
     return spec;

@@ -2,6 +2,8 @@
 // exercise CARES the way a person runs it.
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -80,7 +82,22 @@ export class Program {
   }
 }
 
-/** Starts a CARES program with JSON logs and no TUI; nothing is awaited. */
+const dataDirs: string[] = [];
+process.on("exit", () => {
+  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A new, empty folder for one orchestrator's database, removed when the tests end. */
+export function freshDataDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "cares-data-"));
+  dataDirs.push(dir);
+  return dir;
+}
+
+/**
+ * Starts a CARES program with JSON logs and no TUI; nothing is awaited. An orchestrator
+ * gets a fresh data folder unless `args` name one.
+ */
 export function launch(
   pkg: "orchestrator" | "worker",
   args: string[],
@@ -95,6 +112,9 @@ export function launch(
       "--no-tui",
       "--log-format",
       "json",
+      ...(pkg === "orchestrator" && !args.includes("--data-dir")
+        ? ["--data-dir", freshDataDir()]
+        : []),
       ...args,
     ],
     { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] },
@@ -107,9 +127,15 @@ export interface OrchestratorProcess extends Program {
   grpcAddress: string;
 }
 
-/** Starts an orchestrator on free ports (unless `args` set them) and waits until it serves. */
-export async function startOrchestrator(args: string[] = []): Promise<OrchestratorProcess> {
-  const program = launch("orchestrator", ["--http-port", "0", "--grpc-port", "0", ...args]);
+/**
+ * Starts an orchestrator on free ports and a fresh data folder (unless `args` set
+ * them) and waits until it serves.
+ */
+export async function startOrchestrator(
+  args: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+): Promise<OrchestratorProcess> {
+  const program = launch("orchestrator", ["--http-port", "0", "--grpc-port", "0", ...args], env);
   const ready = await Promise.race([
     program.waitForLog("Orchestrator listening"),
     program.exited.then((code) => {

@@ -9,7 +9,9 @@ import type {
   RegistrationGrant,
   RemoteLogLine,
 } from "../types.js";
+import { tokenMetadata } from "./auth.js";
 import { CHANNEL_OPTIONS, REMOTE_CODE_KEY } from "./channel-options.js";
+import { channelCredentials, type ClusterSecurity } from "./tls.js";
 import {
   fromFunctionResult,
   toFunctionRequest,
@@ -70,13 +72,14 @@ function unaryCall<Req, Res>(
     callback: (error: grpc.ServiceError | null, response: Res) => void,
   ) => grpc.ClientUnaryCall,
   request: Req,
+  metadata: grpc.Metadata,
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<Res> {
   return new Promise((resolve, reject) => {
     const call = invoke(
       request,
-      new grpc.Metadata(),
+      metadata,
       { deadline: Date.now() + timeoutMs },
       (error, response) => {
         signal?.removeEventListener("abort", onAbort);
@@ -90,16 +93,29 @@ function unaryCall<Req, Res>(
   });
 }
 
-/** A channel to one peer; created once and reused for every call to it. */
+/**
+ * A channel to one peer; created once and reused for every call to it. Every call
+ * carries the join token, when `security` has one.
+ */
 abstract class PeerClient {
   protected readonly client: ClusterServiceClient;
+  readonly #token: string | undefined;
 
-  constructor(readonly address: string) {
+  constructor(
+    readonly address: string,
+    security: ClusterSecurity = {},
+  ) {
+    this.#token = security.joinToken || undefined;
     this.client = new ClusterServiceClient(
       address,
-      grpc.credentials.createInsecure(),
+      channelCredentials(security.tls),
       CHANNEL_OPTIONS,
     );
+  }
+
+  /** Fresh metadata for one call: grpc-js may change what it is given. */
+  protected metadata(): grpc.Metadata {
+    return tokenMetadata(this.#token);
   }
 
   close(): void {
@@ -114,6 +130,7 @@ export class OrchestratorClient extends PeerClient {
       const grant = await unaryCall(
         this.client.registerNode.bind(this.client),
         toRegisterNodeRequest(registration),
+        this.metadata(),
         timeoutMs,
       );
       return { nodeId: grant.nodeId, heartbeatIntervalMs: grant.heartbeatIntervalMs };
@@ -127,6 +144,7 @@ export class OrchestratorClient extends PeerClient {
       const answer = await unaryCall(
         this.client.heartbeat.bind(this.client),
         toHeartbeatRequest(load),
+        this.metadata(),
         timeoutMs,
       );
       return { known: answer.known };
@@ -138,7 +156,12 @@ export class OrchestratorClient extends PeerClient {
   /** Tells the orchestrator this node leaves; it sends the node no more calls. */
   async leave(nodeId: string, timeoutMs: number): Promise<void> {
     try {
-      await unaryCall(this.client.leaveCluster.bind(this.client), { nodeId }, timeoutMs);
+      await unaryCall(
+        this.client.leaveCluster.bind(this.client),
+        { nodeId },
+        this.metadata(),
+        timeoutMs,
+      );
     } catch (error) {
       throw this.#wrap("leave", error);
     }
@@ -154,6 +177,7 @@ export class OrchestratorClient extends PeerClient {
       const answer = await unaryCall(
         this.client.reportLogs.bind(this.client),
         { nodeId, entries: lines.map(toLogEntry) },
+        this.metadata(),
         timeoutMs,
       );
       return { known: answer.known };
@@ -189,6 +213,7 @@ export class WorkerClient extends PeerClient {
       const result = await unaryCall(
         this.client.executeFunction.bind(this.client),
         toFunctionRequest(request),
+        this.metadata(),
         deadlineMs,
         signal,
       );

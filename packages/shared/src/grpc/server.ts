@@ -14,7 +14,9 @@ import type {
   RegistrationGrant,
   RemoteLogLine,
 } from "../types.js";
+import { checkCallToken } from "./auth.js";
 import { REMOTE_CODE_KEY, SERVER_OPTIONS } from "./channel-options.js";
+import { serverCredentials, type ClusterSecurity } from "./tls.js";
 import {
   fromFunctionRequest,
   fromHeartbeatRequest,
@@ -79,8 +81,14 @@ function unary<Req, Plain, Out, Wire>(
   decode: (message: Req) => Plain,
   handler: (value: Plain, context: CallContext) => Promise<Out>,
   encode: (value: Out) => Wire,
+  token: string | undefined,
 ): grpc.handleUnaryCall<Req, Wire> {
   return (call, callback) => {
+    const refused = checkCallToken(call.metadata, token);
+    if (refused) {
+      callback(toServiceError(refused));
+      return;
+    }
     let plain: Plain;
     try {
       plain = decode(call.request);
@@ -95,18 +103,29 @@ function unary<Req, Plain, Out, Wire>(
   };
 }
 
-function implement(handlers: Partial<ClusterHandlers>): Partial<ClusterServiceServer> {
+function implement(
+  handlers: Partial<ClusterHandlers>,
+  token: string | undefined,
+): Partial<ClusterServiceServer> {
   const impl: Partial<ClusterServiceServer> = {};
   const { registerNode, heartbeat, leaveCluster, executeFunction, reportLogs } = handlers;
   if (registerNode) {
-    impl.registerNode = unary(fromRegisterNodeRequest, registerNode.bind(handlers), (g) => g);
+    impl.registerNode = unary(
+      fromRegisterNodeRequest,
+      registerNode.bind(handlers),
+      (g) => g,
+      token,
+    );
   }
-  if (heartbeat) impl.heartbeat = unary(fromHeartbeatRequest, heartbeat.bind(handlers), (h) => h);
+  if (heartbeat) {
+    impl.heartbeat = unary(fromHeartbeatRequest, heartbeat.bind(handlers), (h) => h, token);
+  }
   if (leaveCluster) {
     impl.leaveCluster = unary(
       (message: LeaveClusterRequest) => message.nodeId,
       leaveCluster.bind(handlers),
       () => ({}),
+      token,
     );
   }
   if (executeFunction) {
@@ -114,6 +133,7 @@ function implement(handlers: Partial<ClusterHandlers>): Partial<ClusterServiceSe
       fromFunctionRequest,
       executeFunction.bind(handlers),
       toFunctionResult,
+      token,
     );
   }
   if (reportLogs) {
@@ -124,6 +144,7 @@ function implement(handlers: Partial<ClusterHandlers>): Partial<ClusterServiceSe
       }),
       reportLogs.bind(handlers),
       (answer) => answer,
+      token,
     );
   }
   return impl;
@@ -138,21 +159,25 @@ export interface ClusterServer {
 
 /**
  * Serves the ClusterService with the given handlers on host:port. Fails with
- * `port_in_use` when the port is taken.
+ * `port_in_use` when the port is taken. With a join token in `security`, every call
+ * that does not present it is answered UNAUTHENTICATED before its handler runs; with
+ * TLS files, the port speaks TLS only.
  */
 export async function startClusterServer(
   handlers: Partial<ClusterHandlers>,
   host: string,
   port: number,
+  security: ClusterSecurity = {},
 ): Promise<ClusterServer> {
+  const credentials = serverCredentials(security.tls);
   const server = new grpc.Server(SERVER_OPTIONS);
   server.addService(
     ClusterServiceService,
-    implement(handlers) as grpc.UntypedServiceImplementation,
+    implement(handlers, security.joinToken || undefined) as grpc.UntypedServiceImplementation,
   );
   const target = host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
   const bound = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(target, grpc.ServerCredentials.createInsecure(), (error, actual) => {
+    server.bindAsync(target, credentials, (error, actual) => {
       if (!error) return resolve(actual);
       const inUse = /EADDRINUSE|address already in use/i.test(error.message);
       reject(

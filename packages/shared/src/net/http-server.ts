@@ -4,6 +4,7 @@ import {
   type IncomingMessage,
   type RequestListener,
   type Server,
+  type ServerOptions,
   type ServerResponse,
 } from "node:http";
 import type { Duplex } from "node:stream";
@@ -54,14 +55,18 @@ function withReasonPhrases(listener: RequestListener): RequestListener {
   };
 }
 
-/** Serves `listener` on host:port. Fails with `port_in_use` when the port is taken. */
+/**
+ * Serves `listener` on host:port. Fails with `port_in_use` when the port is taken.
+ * `options` go to Node's server as they are, e.g. `maxHeaderSize`.
+ */
 export async function startHttpServer(
   listener: RequestListener,
   host: string,
   port: number,
   label = "HTTP",
+  options: ServerOptions = {},
 ): Promise<RunningHttpServer> {
-  const server = createServer(withReasonPhrases(listener));
+  const server = createServer(options, withReasonPhrases(listener));
   server.on("clientError", answerClientError);
   await new Promise<void>((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) => {

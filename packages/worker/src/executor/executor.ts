@@ -30,6 +30,8 @@ export interface ExecutorContext {
   log: Logger;
   /** Plugin settings, as given on the command line or in the environment. */
   settings: Readonly<Record<string, string>>;
+  /** Told how long a container took from creation to running, in ms (for metrics). */
+  onContainerStarted?: (ms: number) => void;
 }
 
 export type ExecutorFactory = (context: ExecutorContext) => Executor;

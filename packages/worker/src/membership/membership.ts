@@ -30,7 +30,7 @@ export interface MembershipOptions {
 }
 
 /** Registration refusals that no retry can fix. */
-const FATAL_CODES = new Set(["invalid_argument", "node_name_taken"]);
+const FATAL_CODES = new Set(["invalid_argument", "node_name_taken", "unauthenticated"]);
 
 /**
  * Keeps a worker in the cluster: registers with backoff until the orchestrator answers,

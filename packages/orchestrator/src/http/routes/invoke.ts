@@ -96,7 +96,7 @@ function envelopeOf(invocation: Invocation) {
 }
 
 /** The variables that tell a function about the request that called it. */
-function requestEnv(event: H3Event, subpath: string): Record<string, string> {
+export function requestEnv(event: H3Event, subpath: string): Record<string, string> {
   const url = new URL(event.req.url);
   return {
     HTTP_METHOD: event.req.method,

@@ -44,6 +44,8 @@ export interface DockerExecutorOptions {
   engineCallTimeoutMs?: number;
   /** The bound on pulling a missing image. */
   pullTimeoutMs?: number;
+  /** Told how long each container took from creation to running, in milliseconds. */
+  onContainerStarted?: (ms: number) => void;
 }
 
 class EngineError extends CaresError {}
@@ -104,6 +106,7 @@ export class DockerExecutor implements Executor {
       engineCallTimeoutMs: 15_000,
       pullTimeoutMs: 120_000,
       ...options,
+      onContainerStarted: options.onContainerStarted ?? (() => {}),
     };
     this.#docker = new Docker({ socketPath: options.socketPath });
   }
@@ -132,6 +135,7 @@ export class DockerExecutor implements Executor {
     }
     if (signal.aborted) return finish("cancelled", { errorMessage: "cancelled before start" });
 
+    const creating = performance.now();
     let container: Docker.Container;
     try {
       container = await bounded(
@@ -146,7 +150,7 @@ export class DockerExecutor implements Executor {
     }
 
     try {
-      return await this.#runContainer(container, request, signal, finish);
+      return await this.#runContainer(container, request, signal, finish, creating);
     } catch (error) {
       return finish("engine-error", {
         errorMessage: `running '${request.image}' failed: ${engineProblem(error, this.#options.socketPath)}`,
@@ -196,6 +200,7 @@ export class DockerExecutor implements Executor {
     request: ExecutionRequest,
     signal: AbortSignal,
     finish: Finish,
+    creating: number,
   ): Promise<ExecutorResult> {
     const { engineCallTimeoutMs } = this.#options;
     const stdout = new OutputBuffer(request.maxOutputBytes || this.#options.maxOutputBytes, "head");
@@ -219,6 +224,7 @@ export class DockerExecutor implements Executor {
     stream.on("data", (chunk: Buffer) => demux.push(chunk));
 
     await bounded(container.start(), engineCallTimeoutMs, "start the container");
+    this.#options.onContainerStarted(elapsedSince(creating));
     stream.end(request.stdin);
 
     const ending = await this.#awaitEnding(container, request, signal);
@@ -446,5 +452,6 @@ export function createDockerExecutor(context: ExecutorContext): DockerExecutor {
     workerName: context.workerName,
     defaultTimeoutMs: context.defaultTimeoutMs,
     log: context.log,
+    onContainerStarted: context.onContainerStarted,
   });
 }
