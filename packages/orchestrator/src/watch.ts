@@ -1,6 +1,7 @@
 // Draws an orchestrator's TUI from its event stream alone, read-only:
 // `pnpm --filter orchestrator watch -- --url ws://HOST:8080/events`.
 import { ConfigError, Logger, parseCommandLine, silentSink } from "@cares/shared";
+import { readFileSync } from "node:fs";
 import { EventClient } from "./events/event-client.js";
 import { ClusterTui } from "./tui/cluster-tui.js";
 
@@ -11,6 +12,13 @@ const WATCH_OPTIONS = {
     kind: "string",
     default: "ws://127.0.0.1:8080/events",
     description: "the orchestrator's event stream",
+  },
+  tokenFile: {
+    flag: "api-token-file",
+    env: "CARES_API_TOKEN_FILE",
+    kind: "string",
+    default: "",
+    description: "file holding the API token (else CARES_API_TOKEN, when set)",
   },
 } as const;
 
@@ -32,7 +40,16 @@ function main(): void {
     process.stdout.write(`${parsed.text}\n`);
     return;
   }
-  const { url } = parsed.values;
+  const { url, tokenFile } = parsed.values;
+  let token = process.env.CARES_API_TOKEN ?? "";
+  if (tokenFile) {
+    try {
+      token = readFileSync(tokenFile, "utf8").trim();
+    } catch (error) {
+      process.stderr.write(`watch: cannot read --api-token-file: ${(error as Error).message}\n`);
+      process.exit(2);
+    }
+  }
   if (!/^wss?:\/\//.test(url)) {
     process.stderr.write(`watch: --url must start with ws:// or wss:// (got '${url}')\n`);
     process.exit(2);
@@ -60,6 +77,7 @@ function main(): void {
   tui.start();
   client = new EventClient({
     url,
+    token,
     onEvent: (event) => tui.apply(event),
     onConnection: (state) => tui.setConnection(state),
   });

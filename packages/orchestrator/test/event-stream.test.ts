@@ -148,3 +148,33 @@ describe("the /events stream", () => {
     }
   });
 });
+
+describe("the /events stream behind a token", () => {
+  it("refuses a viewer without the API token with 401 and takes one with it", async () => {
+    const orchestrator = await startOrchestrator({
+      host: "127.0.0.1",
+      httpPort: 0,
+      grpcPort: 0,
+      maxBodyBytes: 1024,
+      log: new Logger(() => {}),
+      apiToken: "s3cret-token",
+    });
+    try {
+      const url = `ws://127.0.0.1:${orchestrator.httpPort}/events`;
+      const refused = new WebSocket(url);
+      const [, response] = (await once(refused, "unexpected-response")) as [
+        unknown,
+        { statusCode: number },
+      ];
+      expect(response.statusCode).toBe(401);
+      refused.terminate();
+
+      const viewer = new WebSocket(url, { headers: { authorization: "Bearer s3cret-token" } });
+      const [data] = await once(viewer, "message");
+      expect((JSON.parse(String(data)) as ClusterEvent).type).toBe("snapshot");
+      viewer.terminate();
+    } finally {
+      await orchestrator.stop();
+    }
+  });
+});

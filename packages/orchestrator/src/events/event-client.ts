@@ -4,6 +4,8 @@ import type { ClusterEvent, Connection } from "./cluster-view.js";
 
 export interface EventClientOptions {
   url: string;
+  /** The API token, sent as `Authorization: Bearer` when the orchestrator needs one. */
+  token?: string;
   onEvent: (event: ClusterEvent) => void;
   onConnection: (state: Connection) => void;
   /** Backoff between reconnection attempts. */
@@ -39,7 +41,11 @@ export class EventClient {
   #connect(): void {
     if (this.#closed) return;
     this.#options.onConnection("connecting");
-    const socket = new WebSocket(this.#options.url);
+    const { token } = this.#options;
+    const socket = new WebSocket(
+      this.#options.url,
+      token ? { headers: { authorization: `Bearer ${token}` } } : {},
+    );
     this.#socket = socket;
     socket.on("open", () => {
       this.#attempt = 0;
