@@ -74,7 +74,8 @@ cg_create "$group/a"
 cg_create "$group/b"
 
 node --import tsx packages/orchestrator/src/main.ts --no-tui \
-  --http-port "$http_port" --grpc-port "$grpc_port" >"$logs/orchestrator.log" 2>&1 &
+  --http-port "$http_port" --grpc-port "$grpc_port" --data-dir "$logs/data" \
+  >"$logs/orchestrator.log" 2>&1 &
 pids+=($!)
 wait_for "the orchestrator's start" curl -fsS "$api/healthz"
 

@@ -41,6 +41,7 @@ function node(name: string, options: NodeOptions = {}): NodeRecord {
     inFlightByFunction: new Map(Object.entries(options.byFunction ?? {})),
     lastDispatchAt: options.lastDispatchAt ?? 0,
     statusSince: 0,
+    statusReason: "",
   };
 }
 

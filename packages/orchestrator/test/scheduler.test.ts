@@ -33,6 +33,7 @@ function node(
     inFlightByFunction: new Map(),
     lastDispatchAt: 0,
     statusSince: 0,
+    statusReason: "",
   };
 }
 
@@ -138,7 +139,18 @@ describe("selectNodeForExecution", () => {
     expect(error.code).toBe("no_active_node");
     expect(error.totalNodes).toBe(2);
     expect(error.details).toEqual({ nodes: 2 });
-    expect(error.message).toBe("none of the 2 registered workers is active; try again when one is");
+    expect(error.message).toBe(
+      "none of the 2 registered workers can take calls now; try again when one is active",
+    );
+  });
+
+  it("names why each node is out when it knows", () => {
+    const down = node("a", 0, 0, { status: "Inactive" });
+    down.statusReason = "the Docker engine is not reachable";
+    expect(() => selectNodeForExecution(source(down))).toThrow(
+      "none of the 1 registered workers can take calls now " +
+        "(a: the Docker engine is not reachable); try again when one is active",
+    );
   });
 
   it("throws NoActiveNodeError when no node has registered at all", () => {

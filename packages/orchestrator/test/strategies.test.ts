@@ -27,6 +27,7 @@ function node(name: string): NodeRecord {
     inFlightByFunction: new Map(),
     lastDispatchAt: 0,
     statusSince: 0,
+    statusReason: "",
   };
 }
 

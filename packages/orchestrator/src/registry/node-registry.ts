@@ -38,6 +38,8 @@ export interface NodeRecord {
   lastDispatchAt: number;
   /** When the node last changed status. */
   statusSince: number;
+  /** Why the node is not Active ("" when it is). */
+  statusReason: string;
 }
 
 /** The heartbeat intervals the orchestrator accepts; a worker asking outside gets the nearest. */
@@ -109,6 +111,7 @@ export class NodeRegistry {
       inFlightByFunction: new Map(),
       lastDispatchAt: 0,
       statusSince: now,
+      statusReason: "",
     };
     this.#nodes.set(node.id, node);
     this.#log.info("Node '{node}' registered at {address}.", {
@@ -135,7 +138,9 @@ export class NodeRegistry {
     if (load.draining) {
       if (node.status !== "Draining") this.#setStatus(node, "Draining", "it is shutting down");
     } else if (load.unhealthyReason) {
-      if (node.status !== "Inactive") this.#setStatus(node, "Inactive", load.unhealthyReason);
+      if (node.status !== "Inactive" || node.statusReason !== load.unhealthyReason) {
+        this.#setStatus(node, "Inactive", load.unhealthyReason);
+      }
     } else if (node.status !== "Active") {
       this.#setStatus(node, "Active", "heartbeat received");
     }
@@ -230,6 +235,7 @@ export class NodeRegistry {
     const from = node.status;
     node.status = status;
     node.statusSince = this.#now();
+    node.statusReason = status === "Active" ? "" : reason;
     const fields = { node: node.name, from, to: status, reason };
     if (status === "Active") this.#log.info("Node '{node}' is {to} again.", fields);
     else if (status === "Draining") this.#log.info("Node '{node}' is {to}: {reason}.", fields);

@@ -44,12 +44,18 @@ export interface SchedulingRequest {
 
 /** Thrown when there is no Active node to run a call on. */
 export class NoActiveNodeError extends CaresError {
-  constructor(readonly totalNodes: number) {
+  constructor(
+    readonly totalNodes: number,
+    /** Why each node is out, as `name: reason`. */
+    reasons: string[] = [],
+  ) {
     super(
       "no_active_node",
       totalNodes === 0
         ? "no worker has registered; start a worker and try again"
-        : `none of the ${totalNodes} registered workers is active; try again when one is`,
+        : `none of the ${totalNodes} registered workers can take calls now` +
+            (reasons.length > 0 ? ` (${reasons.join("; ")})` : "") +
+            "; try again when one is active",
       { details: { nodes: totalNodes } },
     );
   }
@@ -122,7 +128,13 @@ export function selectNodeForExecution(
 ): Selection {
   const nodes = registry.list();
   const active = nodes.filter((node) => node.status === "Active" && !request.exclude?.has(node.id));
-  if (active.length === 0) throw new NoActiveNodeError(nodes.length);
+  if (active.length === 0) {
+    const reasons = nodes
+      .filter((node) => node.status !== "Active" && node.statusReason)
+      .slice(0, 5)
+      .map((node) => `${node.name}: ${node.statusReason}`);
+    throw new NoActiveNodeError(nodes.length, reasons);
+  }
   const candidates = active
     .filter((node) => hasRoom(node, request))
     .map((node) => ({ node, cost: loadCost(node) }))

@@ -9,6 +9,7 @@ export function describeNode(node: NodeRecord, now = Date.now()) {
     name: node.name,
     address: node.address,
     status: node.status,
+    statusReason: node.statusReason,
     cpuUsage: node.cpuUsage,
     memoryUsage: node.memoryUsage,
     cost: nodeCost(node),
