@@ -11,18 +11,11 @@ import {
   type OrchestratorProcess,
   type WorkerProcess,
 } from "./support/processes.js";
+import { callContainers } from "./support/containers.js";
 
 const WORKER = `docker-${randomUUID().slice(0, 8)}`;
 
-/** The CARES containers this suite's worker has on the engine now. */
-function ourContainers(): string[] {
-  const filters = ["label=org.cares.managed=true", `label=org.cares.worker=${WORKER}`];
-  return execFileSync("docker", ["ps", "-aq", ...filters.flatMap((f) => ["--filter", f])], {
-    encoding: "utf8",
-  })
-    .split("\n")
-    .filter(Boolean);
-}
+const ourContainers = () => callContainers(WORKER);
 
 let orchestrator: OrchestratorProcess;
 let worker: WorkerProcess;

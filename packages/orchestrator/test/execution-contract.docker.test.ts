@@ -11,26 +11,11 @@ import {
   type OrchestratorProcess,
   type WorkerProcess,
 } from "./support/processes.js";
+import { callContainers } from "./support/containers.js";
 
 const WORKER = `contract-${randomUUID().slice(0, 8)}`;
 
-/** The CARES containers this suite's worker has on the engine now. */
-function ourContainers(): string[] {
-  return execFileSync(
-    "docker",
-    [
-      "ps",
-      "-aq",
-      "--filter",
-      "label=org.cares.managed=true",
-      "--filter",
-      `label=org.cares.worker=${WORKER}`,
-    ],
-    { encoding: "utf8" },
-  )
-    .split("\n")
-    .filter(Boolean);
-}
+const ourContainers = () => callContainers(WORKER);
 
 async function eventually(check: () => boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

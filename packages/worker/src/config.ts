@@ -66,6 +66,24 @@ export const WORKER_OPTIONS = {
     default: "/var/run/docker.sock",
     description: "the Docker engine's socket (docker executor)",
   },
+  warmPool: {
+    flag: "warm-pool",
+    env: "CARES_WARM_POOL",
+    kind: "int",
+    min: 0,
+    max: 16,
+    default: 1,
+    description: "containers created ahead of time per function and settings (docker executor)",
+  },
+  warmPoolIdle: {
+    flag: "warm-pool-idle",
+    env: "CARES_WARM_POOL_IDLE_MS",
+    kind: "int",
+    min: 100,
+    max: 3_600_000,
+    default: 60_000,
+    description: "milliseconds a container made ahead of time waits before it is removed",
+  },
   fakeRules: {
     flag: "fake-rules",
     env: "CARES_FAKE_RULES",
@@ -231,7 +249,13 @@ export function loadWorkerConfig(
       name: v.name,
       executor: v.executor,
       executorSettings:
-        v.executor === "docker" ? { socket: v.dockerSocket } : { rules: v.fakeRules },
+        v.executor === "docker"
+          ? {
+              socket: v.dockerSocket,
+              warmPool: String(v.warmPool),
+              warmPoolIdleMs: String(v.warmPoolIdle),
+            }
+          : { rules: v.fakeRules },
       heartbeatIntervalMs: v.heartbeatInterval,
       capacity: v.capacity || availableParallelism() * 2,
       metrics: v.metrics,

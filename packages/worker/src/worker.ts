@@ -212,8 +212,8 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
       await server.close(1_000);
       await metricsServer?.close(1_000);
       client.close();
-      await executor.cleanUp();
       await executor.close();
+      await executor.cleanUp();
       enter("stopped");
       nodeLog.info("Worker stopped.");
     },

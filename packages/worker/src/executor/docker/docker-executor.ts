@@ -8,6 +8,7 @@ import {
 } from "../executor.js";
 import { FrameDemuxer } from "./demux.js";
 import { OutputBuffer } from "./output-buffer.js";
+import { WarmPool } from "./warm-pool.js";
 
 /** Labels on every container CARES starts, so that its leftovers can be found. */
 export const LABELS = {
@@ -44,6 +45,10 @@ export interface DockerExecutorOptions {
   engineCallTimeoutMs?: number;
   /** The bound on pulling a missing image. */
   pullTimeoutMs?: number;
+  /** Containers created ahead of time per function and settings; 0 (the default) for none. */
+  warmPoolSize?: number;
+  /** How long a container created ahead of time waits for a call before it is removed. */
+  warmPoolIdleMs?: number;
   /** Told how long each container took from creation to running, in milliseconds. */
   onContainerStarted?: (ms: number) => void;
 }
@@ -96,6 +101,7 @@ export class DockerExecutor implements Executor {
   readonly #pulls = new Map<string, Promise<void>>();
   /** Removals still under way; the caller has its answer before they finish. */
   readonly #removals = new Set<Promise<void>>();
+  readonly #pool: WarmPool;
   #network: Promise<void> | undefined;
 
   constructor(options: DockerExecutorOptions) {
@@ -105,10 +111,24 @@ export class DockerExecutor implements Executor {
       maxStderrBytes: 64 * 1024,
       engineCallTimeoutMs: 15_000,
       pullTimeoutMs: 120_000,
+      warmPoolSize: 0,
+      warmPoolIdleMs: 60_000,
       ...options,
       onContainerStarted: options.onContainerStarted ?? (() => {}),
     };
     this.#docker = new Docker({ socketPath: options.socketPath });
+    this.#pool = new WarmPool({
+      perKey: this.#options.warmPoolSize,
+      idleMs: this.#options.warmPoolIdleMs,
+      create: (spec) =>
+        bounded(
+          this.#docker.createContainer(spec),
+          this.#options.engineCallTimeoutMs,
+          "create the container",
+        ),
+      remove: (container) => this.#remove(container),
+      log: this.#options.log,
+    });
   }
 
   async run(request: ExecutionRequest, signal: AbortSignal): Promise<ExecutorResult> {
@@ -124,8 +144,9 @@ export class DockerExecutor implements Executor {
       durationMs: elapsedSince(start),
     });
 
+    let imageId: string;
     try {
-      await this.#ensureImage(request.image, request.pullPolicy);
+      imageId = await this.#ensureImage(request.image, request.pullPolicy);
       if (request.network) await this.#ensureNetwork();
     } catch (error) {
       const unavailable = error instanceof CaresError && error.code === "image_unavailable";
@@ -136,13 +157,24 @@ export class DockerExecutor implements Executor {
     if (signal.aborted) return finish("cancelled", { errorMessage: "cancelled before start" });
 
     const creating = performance.now();
+    const spec = this.#containerSpec(request);
+    const key = WarmPool.keyOf(spec, imageId);
     let container: Docker.Container;
     try {
-      container = await bounded(
-        this.#docker.createContainer(this.#containerSpec(request)),
-        this.#options.engineCallTimeoutMs,
-        "create the container",
-      );
+      const ready = this.#pool.take(key);
+      if (ready) {
+        this.#options.log.debug("Call {invocation} runs in container {container}, made ahead.", {
+          invocation: request.invocationId,
+          container: ready.id.slice(0, 12),
+        });
+      }
+      container =
+        ready ??
+        (await bounded(
+          this.#docker.createContainer(spec),
+          this.#options.engineCallTimeoutMs,
+          "create the container",
+        ));
     } catch (error) {
       return finish("engine-error", {
         errorMessage: `cannot create a container for '${request.image}': ${engineProblem(error, this.#options.socketPath)}`,
@@ -160,6 +192,7 @@ export class DockerExecutor implements Executor {
       // wait for every removal still under way.
       const removal = this.#remove(container).finally(() => this.#removals.delete(removal));
       this.#removals.add(removal);
+      this.#pool.refill(key, spec);
     }
   }
 
@@ -326,15 +359,21 @@ export class DockerExecutor implements Executor {
     return this.#network;
   }
 
-  /** Pulls `image` when the engine does not have it; concurrent calls share one pull. */
-  async #ensureImage(image: string, policy: ExecutionRequest["pullPolicy"]): Promise<void> {
+  /**
+   * Pulls `image` when the engine does not have it; concurrent calls share one pull.
+   * Returns the image's id.
+   */
+  async #ensureImage(image: string, policy: ExecutionRequest["pullPolicy"]): Promise<string> {
+    const inspect = async () =>
+      (
+        await bounded(
+          this.#docker.getImage(image).inspect(),
+          this.#options.engineCallTimeoutMs,
+          "inspect the image",
+        )
+      ).Id;
     try {
-      await bounded(
-        this.#docker.getImage(image).inspect(),
-        this.#options.engineCallTimeoutMs,
-        "inspect the image",
-      );
-      return;
+      return await inspect();
     } catch (error) {
       if (statusCodeOf(error) !== 404) {
         throw new EngineError("engine_error", engineProblem(error, this.#options.socketPath), {
@@ -354,6 +393,7 @@ export class DockerExecutor implements Executor {
       this.#pulls.set(image, pull);
     }
     await pull;
+    return inspect();
   }
 
   async #pull(image: string): Promise<void> {
@@ -441,11 +481,15 @@ export class DockerExecutor implements Executor {
   }
 
   async close(): Promise<void> {
+    await this.#pool.close();
     await Promise.all(this.#removals);
   }
 }
 
-/** Builds the docker executor from its settings: `socket` names the engine's socket. */
+/**
+ * Builds the docker executor from its settings: `socket` names the engine's socket,
+ * `warmPool` and `warmPoolIdleMs` size the pool of containers made ahead of time.
+ */
 export function createDockerExecutor(context: ExecutorContext): DockerExecutor {
   return new DockerExecutor({
     socketPath: context.settings.socket || "/var/run/docker.sock",
@@ -453,5 +497,7 @@ export function createDockerExecutor(context: ExecutorContext): DockerExecutor {
     defaultTimeoutMs: context.defaultTimeoutMs,
     log: context.log,
     onContainerStarted: context.onContainerStarted,
+    warmPoolSize: Number(context.settings.warmPool ?? 0),
+    warmPoolIdleMs: Number(context.settings.warmPoolIdleMs ?? 60_000),
   });
 }

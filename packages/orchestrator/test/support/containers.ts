@@ -1,0 +1,25 @@
+import { execFileSync } from "node:child_process";
+
+/**
+ * The CARES containers of `worker` on the engine now, that run or ran a call: those the
+ * worker created ahead of time for calls yet to come (labelled `pooled`) are left out.
+ */
+export function callContainers(worker: string): string[] {
+  const filters = ["label=org.cares.managed=true", `label=org.cares.worker=${worker}`];
+  const rows = execFileSync(
+    "docker",
+    [
+      "ps",
+      "-a",
+      ...filters.flatMap((f) => ["--filter", f]),
+      "--format",
+      '{{.ID}} {{.Label "org.cares.invocation"}}',
+    ],
+    { encoding: "utf8" },
+  );
+  return rows
+    .split("\n")
+    .filter(Boolean)
+    .filter((row) => !row.endsWith(" pooled"))
+    .map((row) => row.split(" ")[0]!);
+}
