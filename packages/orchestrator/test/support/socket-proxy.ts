@@ -7,6 +7,8 @@ import { connect, createServer, type Server, type Socket } from "node:net";
 export class SocketProxy {
   #server: Server | undefined;
   readonly #sockets = new Set<Socket>();
+  /** When set, each connection is accepted and closed at once, as by a dying engine. */
+  dropConnections = false;
 
   constructor(
     readonly path: string,
@@ -18,6 +20,10 @@ export class SocketProxy {
     // Half-open sockets on both legs: an attached container's standard input is closed
     // before its output has all come back.
     const server = createServer({ allowHalfOpen: true }, (client) => {
+      if (this.dropConnections) {
+        client.destroy();
+        return;
+      }
       const upstream = connect({ path: this.target, allowHalfOpen: true });
       this.#sockets.add(client).add(upstream);
       client.on("error", () => upstream.destroy());
@@ -37,6 +43,11 @@ export class SocketProxy {
       });
     });
     this.#server = server;
+  }
+
+  /** The number of connections being forwarded now. */
+  get openConnections(): number {
+    return this.#sockets.size;
   }
 
   /** Stops listening, cuts every open connection and removes the socket file. */
