@@ -47,16 +47,24 @@ start() {
   echo $! >"$state/$name.pid"
 }
 
-# wait_for WHAT COMMAND...: retries COMMAND for up to 30 s.
+# wait_for NAME COMMAND...: retries COMMAND for up to 30 s while the program NAME runs.
 wait_for() {
-  local what=$1
+  local name=$1 pid
   shift
+  pid=$(cat "$state/$name.pid")
   for _ in $(seq 300); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      sed 's/^/  /' "$state/$name.log" >&2
+      die "the $name stopped at start (above, from $state/$name.log)"
+    fi
     if "$@" >/dev/null 2>&1; then return 0; fi
     sleep 0.1
   done
-  die "$what did not come up; see $state/*.log"
+  die "the $name did not come up within 30 s; see $state/$name.log"
 }
+
+# port_free PORT: true when nothing listens on 127.0.0.1:PORT.
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # The API token, when there is one, goes with every request.
 auth=()
@@ -75,14 +83,17 @@ bash scripts/bootstrap.sh
 bash scripts/ensure-engine.sh
 mkdir -p "$state"
 stop_cluster
+for port in "$http_port" "$grpc_port" "$worker_port"; do
+  port_free "$port" || die "port $port is in use by another program; stop it or set CARES_HTTP_PORT, CARES_GRPC_PORT or CARES_WORKER_PORT"
+done
 
 say "starting the orchestrator (HTTP $http_port, gRPC $grpc_port)"
 start orchestrator --http-port "$http_port" --grpc-port "$grpc_port" --data-dir "$state/data"
-wait_for "the orchestrator" curl -fsS "$api/healthz"
+wait_for orchestrator curl -fsS "$api/healthz"
 
 say "starting a worker (port $worker_port, docker executor)"
 start worker --orchestrator "127.0.0.1:$grpc_port" --port "$worker_port" --name worker-1
-wait_for "the worker" node_active
+wait_for worker node_active
 
 say "registering my-test-func -> cares/hello-world"
 # The database keeps functions across restarts: a second run finds it registered.
