@@ -2,8 +2,6 @@ import { resolve } from "node:path";
 import {
   CLUSTER_SECURITY_OPTIONS,
   ConfigError,
-  LOG_FORMATS,
-  LOG_LEVELS,
   parseCommandLine,
   parseDurationMs,
   readSecret,
@@ -11,6 +9,7 @@ import {
   type ClusterSecurity,
   type LogFormat,
   type LogLevel,
+  OUTPUT_OPTIONS,
 } from "@cares/shared";
 import { builtinStrategies } from "./scheduler/strategies.js";
 
@@ -138,29 +137,7 @@ export const ORCHESTRATOR_OPTIONS = {
     description: "file holding the HTTP API's bearer token (else CARES_API_TOKEN)",
   },
   ...CLUSTER_SECURITY_OPTIONS,
-  tui: {
-    flag: "tui",
-    env: "CARES_TUI",
-    kind: "bool",
-    default: true,
-    description: "draw the terminal UI when standard output is a terminal",
-  },
-  logFormat: {
-    flag: "log-format",
-    env: "CARES_LOG_FORMAT",
-    kind: "string",
-    choices: LOG_FORMATS,
-    default: "plain",
-    description: "how log lines are printed without the terminal UI",
-  },
-  logLevel: {
-    flag: "log-level",
-    env: "CARES_LOG_LEVEL",
-    kind: "string",
-    choices: LOG_LEVELS,
-    default: "info",
-    description: "the least severe level printed",
-  },
+  ...OUTPUT_OPTIONS,
 } as const;
 
 export interface OrchestratorConfig {

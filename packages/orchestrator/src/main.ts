@@ -1,6 +1,5 @@
 // The orchestrator program: `pnpm --filter orchestrator start -- --help`.
 import {
-  ConfigError,
   Logger,
   captureConsole,
   isCaresError,
@@ -8,6 +7,7 @@ import {
   silentSink,
   streamSink,
   teeSink,
+  settingsOrExit,
 } from "@cares/shared";
 import { loadOrchestratorConfig } from "./config.js";
 import { ClusterEvents } from "./events/cluster-events.js";
@@ -34,19 +34,8 @@ const FATAL_START_CODES = new Set([
 ]);
 
 async function main(): Promise<void> {
-  let loaded;
-  try {
-    loaded = loadOrchestratorConfig(process.argv.slice(2), process.env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    for (const problem of error.problems) process.stderr.write(`orchestrator: ${problem}\n`);
-    process.exit(2);
-  }
-  if ("help" in loaded) {
-    process.stdout.write(`${loaded.help}\n`);
-    return;
-  }
-  const { config } = loaded;
+  const config = settingsOrExit("orchestrator", loadOrchestratorConfig);
+  if (!config) return;
 
   // With a terminal the TUI draws every line; without one, lines go to stdout as text
   // or JSON. Either way every line also joins the cluster's story for /events.

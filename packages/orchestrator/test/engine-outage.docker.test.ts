@@ -67,13 +67,14 @@ async function eventually<T>(
   probe: () => Promise<T | undefined> | T | undefined,
   timeoutMs: number,
   what: string,
+  pollMs = 50,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
 }
 
@@ -182,12 +183,16 @@ describe("an engine outage", () => {
   });
 
   it("answers a call made as the engine goes away with an error about the engine", async () => {
-    // Between two of the worker's pings: a ping cut half-way gets another reason, which
-    // "an engine that drops connections" below covers.
+    // Between two of the worker's pings (each heartbeat pings the engine first): a ping
+    // cut half-way gets another reason, which "an engine that drops connections" covers.
     await eventually(
-      () => (proxy.openConnections === 0 ? true : undefined),
+      () => {
+        const quietFor = performance.now() - proxy.lastTrafficAt;
+        return quietFor >= 20 && quietFor <= HEARTBEAT_MS / 2 ? true : undefined;
+      },
       FEW_HEARTBEATS_MS,
-      "the worker's connections to the engine never closed",
+      "the worker's pings of the engine never paused",
+      5,
     );
     await proxy.stop();
 
@@ -254,7 +259,7 @@ describe("an engine that drops connections", () => {
   afterAll(() => stopProxiedCluster(cluster));
 
   it("marks the node Inactive with a reason that names the engine and its socket", async () => {
-    proxy.dropConnections = true;
+    proxy.dropConnections();
 
     const node = await waitForNode(
       cluster.orchestrator!.httpUrl,

@@ -15,3 +15,4 @@ export * from "./tui/index.js";
 export * from "./grpc/auth.js";
 export * from "./grpc/tls.js";
 export * from "./config/security.js";
+export * from "./config/output-options.js";

@@ -2,13 +2,12 @@ import {
   CLUSTER_SECURITY_OPTIONS,
   resolveClusterSecurity,
   type ClusterSecurity,
-  LOG_FORMATS,
-  LOG_LEVELS,
   checkName,
   ConfigError,
   parseCommandLine,
   type LogFormat,
   type LogLevel,
+  OUTPUT_OPTIONS,
 } from "@cares/shared";
 import { availableParallelism } from "node:os";
 import { METRICS_SOURCES, type MetricsSettings } from "./metrics/builtins.js";
@@ -143,29 +142,7 @@ export const WORKER_OPTIONS = {
     description: "port of GET /metrics and /healthz (0 picks a free one, -1 serves none)",
   },
   ...CLUSTER_SECURITY_OPTIONS,
-  tui: {
-    flag: "tui",
-    env: "CARES_TUI",
-    kind: "bool",
-    default: true,
-    description: "draw the terminal UI when standard output is a terminal",
-  },
-  logFormat: {
-    flag: "log-format",
-    env: "CARES_LOG_FORMAT",
-    kind: "string",
-    choices: LOG_FORMATS,
-    default: "plain",
-    description: "how log lines are printed without the terminal UI",
-  },
-  logLevel: {
-    flag: "log-level",
-    env: "CARES_LOG_LEVEL",
-    kind: "string",
-    choices: LOG_LEVELS,
-    default: "info",
-    description: "the least severe level printed",
-  },
+  ...OUTPUT_OPTIONS,
 } as const;
 
 export interface WorkerConfig {

@@ -1,6 +1,5 @@
 // The worker program: `pnpm --filter worker start -- --help`.
 import {
-  ConfigError,
   Logger,
   OrchestratorClient,
   captureConsole,
@@ -9,6 +8,7 @@ import {
   streamSink,
   teeSink,
   type LogSink,
+  settingsOrExit,
 } from "@cares/shared";
 import { loadWorkerConfig } from "./config.js";
 import { LogForwarder } from "./logs/log-forwarder.js";
@@ -27,19 +27,8 @@ function fail(message: string, code: number): never {
 }
 
 async function main(): Promise<void> {
-  let loaded;
-  try {
-    loaded = loadWorkerConfig(process.argv.slice(2), process.env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    for (const problem of error.problems) process.stderr.write(`worker: ${problem}\n`);
-    process.exit(2);
-  }
-  if ("help" in loaded) {
-    process.stdout.write(`${loaded.help}\n`);
-    return;
-  }
-  const { config } = loaded;
+  const config = settingsOrExit("worker", loadWorkerConfig);
+  if (!config) return;
 
   // With a terminal the TUI draws every line; without one, lines go to stdout as text
   // or JSON. Either way every line is also forwarded to the orchestrator.

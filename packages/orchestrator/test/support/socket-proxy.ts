@@ -7,8 +7,9 @@ import { connect, createServer, type Server, type Socket } from "node:net";
 export class SocketProxy {
   #server: Server | undefined;
   readonly #sockets = new Set<Socket>();
-  /** When set, each connection is accepted and closed at once, as by a dying engine. */
-  dropConnections = false;
+  #dropping = false;
+  /** When a byte last went through, either way (performance.now()). */
+  lastTrafficAt = 0;
 
   constructor(
     readonly path: string,
@@ -20,7 +21,7 @@ export class SocketProxy {
     // Half-open sockets on both legs: an attached container's standard input is closed
     // before its output has all come back.
     const server = createServer({ allowHalfOpen: true }, (client) => {
-      if (this.dropConnections) {
+      if (this.#dropping) {
         client.destroy();
         return;
       }
@@ -33,6 +34,9 @@ export class SocketProxy {
         upstream.destroy();
       });
       upstream.on("close", () => this.#sockets.delete(upstream));
+      const traffic = () => (this.lastTrafficAt = performance.now());
+      client.on("data", traffic);
+      upstream.on("data", traffic);
       client.pipe(upstream).pipe(client);
     });
     await new Promise<void>((resolve, reject) => {
@@ -45,9 +49,18 @@ export class SocketProxy {
     this.#server = server;
   }
 
-  /** The number of connections being forwarded now. */
-  get openConnections(): number {
-    return this.#sockets.size;
+  /**
+   * From now on, closes every connection as soon as it is accepted, and cuts the open
+   * ones: the socket is there, but the engine behind it hangs up on every request.
+   */
+  dropConnections(): void {
+    this.#dropping = true;
+    this.#cutAll();
+  }
+
+  #cutAll(): void {
+    for (const socket of this.#sockets) socket.destroy();
+    this.#sockets.clear();
   }
 
   /** Stops listening, cuts every open connection and removes the socket file. */
@@ -56,8 +69,7 @@ export class SocketProxy {
     this.#server = undefined;
     if (server) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const socket of this.#sockets) socket.destroy();
-      this.#sockets.clear();
+      this.#cutAll();
       await closed;
     }
     rmSync(this.path, { force: true });
