@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Brings a machine that has only Node and npm up to what CARES needs to run and test:
-# the pnpm version named in package.json, the workspace's dependencies and tmux.
+# the pnpm version named in package.json, the workspace's dependencies, and the tools
+# the scripts and tests call.
 # Safe to run any number of times.
 set -euo pipefail
 
@@ -21,12 +22,18 @@ if [ ! -d node_modules/.pnpm ] || [ pnpm-lock.yaml -nt node_modules/.modules.yam
   pnpm install --frozen-lockfile --reporter=silent
 fi
 
-if ! command -v tmux >/dev/null; then
+# Tools the scripts and tests call: curl (demo, load-balancing check), openssl (TLS test
+# certificates), tmux (terminal UI tests).
+missing=()
+for tool in curl openssl tmux; do
+  command -v "$tool" >/dev/null || missing+=("$tool")
+done
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    say "installing tmux from the distribution's packages"
+    say "installing ${missing[*]} from the distribution's packages"
     DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    say "tmux is missing; the terminal UI tests need it (Debian: apt-get install tmux)"
+    say "missing ${missing[*]}; the tests need them (Debian: apt-get install ${missing[*]})"
   fi
 fi
