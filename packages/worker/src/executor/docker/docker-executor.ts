@@ -7,6 +7,10 @@ import {
   type ExecutorResult,
 } from "../executor.js";
 import { FrameDemuxer } from "./demux.js";
+
+export { FUNCTION_NETWORK };
+import { EngineError, bounded, engineProblem, statusCodeOf } from "./engine-calls.js";
+import { EngineResources, FUNCTION_NETWORK } from "./engine-resources.js";
 import { OutputBuffer } from "./output-buffer.js";
 import { WarmPool } from "./warm-pool.js";
 
@@ -17,9 +21,6 @@ export const LABELS = {
   function: "org.cares.function",
   invocation: "org.cares.invocation",
 } as const;
-
-/** The network given to functions that ask for one. */
-export const FUNCTION_NETWORK = "cares-functions";
 
 /** Limits every container gets, whatever its function asks for. */
 export const CONTAINER_LIMITS = {
@@ -53,35 +54,6 @@ export interface DockerExecutorOptions {
   onContainerStarted?: (ms: number) => void;
 }
 
-class EngineError extends CaresError {}
-
-/** Rejects with `engine_timeout` when `promise` has not settled within `ms`. */
-function bounded<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new EngineError("engine_timeout", `the engine did not ${what} within ${ms} ms`)),
-      ms,
-    );
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-function statusCodeOf(error: unknown): number | undefined {
-  const code = (error as { statusCode?: unknown } | null)?.statusCode;
-  return typeof code === "number" ? code : undefined;
-}
-
-/** A message that says what went wrong with the engine, in words a person can act on. */
-function engineProblem(error: unknown, socketPath: string): string {
-  const code = (error as NodeJS.ErrnoException | null)?.code;
-  if (code === "ENOENT" || code === "ECONNREFUSED" || code === "EACCES") {
-    return `the Docker engine is not reachable at ${socketPath} (${code}); is dockerd running?`;
-  }
-  const json = (error as { json?: { message?: string } } | null)?.json;
-  return json?.message ?? describeError(error);
-}
-
 type Ending = { kind: "exited"; exitCode: number } | { kind: "timed-out" } | { kind: "cancelled" };
 
 type Finish = (
@@ -98,11 +70,10 @@ export class DockerExecutor implements Executor {
   readonly name = "docker";
   readonly #docker: Docker;
   readonly #options: Required<DockerExecutorOptions>;
-  readonly #pulls = new Map<string, Promise<void>>();
   /** Removals still under way; the caller has its answer before they finish. */
   readonly #removals = new Set<Promise<void>>();
   readonly #pool: WarmPool;
-  #network: Promise<void> | undefined;
+  readonly #resources: EngineResources;
 
   constructor(options: DockerExecutorOptions) {
     this.#options = {
@@ -117,6 +88,13 @@ export class DockerExecutor implements Executor {
       onContainerStarted: options.onContainerStarted ?? (() => {}),
     };
     this.#docker = new Docker({ socketPath: options.socketPath });
+    this.#resources = new EngineResources(this.#docker, {
+      socketPath: options.socketPath,
+      engineCallTimeoutMs: this.#options.engineCallTimeoutMs,
+      pullTimeoutMs: this.#options.pullTimeoutMs,
+      labels: { [LABELS.managed]: "true" },
+      log: this.#options.log,
+    });
     this.#pool = new WarmPool({
       perKey: this.#options.warmPoolSize,
       idleMs: this.#options.warmPoolIdleMs,
@@ -146,8 +124,8 @@ export class DockerExecutor implements Executor {
 
     let imageId: string;
     try {
-      imageId = await this.#ensureImage(request.image, request.pullPolicy);
-      if (request.network) await this.#ensureNetwork();
+      imageId = await this.#resources.ensureImage(request.image, request.pullPolicy);
+      if (request.network) await this.#resources.ensureNetwork();
     } catch (error) {
       const unavailable = error instanceof CaresError && error.code === "image_unavailable";
       return finish(unavailable ? "image-unavailable" : "engine-error", {
@@ -330,93 +308,6 @@ export class DockerExecutor implements Executor {
       return info.State.OOMKilled === true;
     } catch {
       return false;
-    }
-  }
-
-  /** Creates the network for functions that ask for one, once. */
-  #ensureNetwork(): Promise<void> {
-    this.#network ??= bounded(
-      this.#docker.createNetwork({
-        Name: FUNCTION_NETWORK,
-        Driver: "bridge",
-        CheckDuplicate: true,
-        Labels: { [LABELS.managed]: "true" },
-      }),
-      this.#options.engineCallTimeoutMs,
-      "create the functions' network",
-    ).then(
-      () => undefined,
-      (error: unknown) => {
-        if (statusCodeOf(error) === 409) return; // it exists already
-        this.#network = undefined;
-        throw new EngineError(
-          "engine_error",
-          `cannot create the network '${FUNCTION_NETWORK}': ${engineProblem(error, this.#options.socketPath)}`,
-          { cause: error },
-        );
-      },
-    );
-    return this.#network;
-  }
-
-  /**
-   * Pulls `image` when the engine does not have it; concurrent calls share one pull.
-   * Returns the image's id.
-   */
-  async #ensureImage(image: string, policy: ExecutionRequest["pullPolicy"]): Promise<string> {
-    const inspect = async () =>
-      (
-        await bounded(
-          this.#docker.getImage(image).inspect(),
-          this.#options.engineCallTimeoutMs,
-          "inspect the image",
-        )
-      ).Id;
-    try {
-      return await inspect();
-    } catch (error) {
-      if (statusCodeOf(error) !== 404) {
-        throw new EngineError("engine_error", engineProblem(error, this.#options.socketPath), {
-          cause: error,
-        });
-      }
-    }
-    if (policy === "never") {
-      throw new CaresError(
-        "image_unavailable",
-        `image '${image}' is not on this worker, and the function's pull policy is 'never'`,
-      );
-    }
-    let pull = this.#pulls.get(image);
-    if (!pull) {
-      pull = this.#pull(image).finally(() => this.#pulls.delete(image));
-      this.#pulls.set(image, pull);
-    }
-    await pull;
-    return inspect();
-  }
-
-  async #pull(image: string): Promise<void> {
-    this.#options.log.info("Image '{image}' is missing; pulling it.", { image });
-    try {
-      await bounded(
-        new Promise<void>((resolve, reject) => {
-          this.#docker.pull(image, (error: unknown, stream: NodeJS.ReadableStream) => {
-            if (error) return reject(error);
-            this.#docker.modem.followProgress(stream, (failure: unknown) =>
-              failure ? reject(failure) : resolve(),
-            );
-          });
-        }),
-        this.#options.pullTimeoutMs,
-        `pull '${image}'`,
-      );
-    } catch (error) {
-      throw new CaresError(
-        "image_unavailable",
-        `image '${image}' is not on this worker and could not be pulled: ${engineProblem(error, this.#options.socketPath)}`,
-        { cause: error },
-      );
     }
   }
 
