@@ -59,7 +59,12 @@ export interface NodeRegistryOptions {
   now?: () => number;
 }
 
-/** Every worker that has registered, with its status and its last reported load. */
+/**
+ * Every worker that has registered, with its status and its last reported load.
+ *
+ * Limitation: nodes live in memory only; after an orchestrator restart the list is empty
+ * until the workers' next heartbeats, which make them register again.
+ */
 export class NodeRegistry {
   readonly #missedHeartbeats: number;
   readonly #forgetAfterMs: number;

@@ -327,6 +327,12 @@ export class DockerExecutor implements Executor {
     }
   }
 
+  /**
+   * Removes this worker's containers that are still on the engine.
+   *
+   * Limitation: only a worker of the same name finds them, so the containers of a worker
+   * killed outright run to their own end and stay until that name starts again.
+   */
   async cleanUp(): Promise<void> {
     await Promise.all(this.#removals);
     const filters = {
