@@ -19,6 +19,12 @@ pnpm --silent typecheck
 echo "== formatting"
 pnpm --silent format:check >/dev/null || { pnpm --silent format:check; exit 1; }
 
+# CARES containers already on the engine (a running demo's, say) are not the tests' own.
+cares_containers() { docker ps -aq --no-trunc --filter label=org.cares.managed=true | sort; }
+before=$(mktemp)
+trap 'rm -f "$before"' EXIT
+cares_containers >"$before"
+
 echo "== tests"
 mkdir -p .cares
 results=.cares/test-results.json
@@ -26,11 +32,13 @@ rm -f "$results"
 status=0
 pnpm exec vitest run --reporter=default --reporter=json --outputFile.json="$results" "$@" || status=$?
 
-# Whatever the tests did, no container of CARES may outlive them.
-leftovers=$(docker ps -aq --filter label=org.cares.managed=true)
+# Whatever the tests did, no container of CARES they made may outlive them.
+leftovers=$(cares_containers | comm -13 "$before" -)
 if [ -n "$leftovers" ]; then
   echo "error: containers labelled org.cares.managed=true remain after the tests:" >&2
-  docker ps -a --filter label=org.cares.managed=true >&2
+  # shellcheck disable=SC2086
+  docker inspect --format '{{.Id}} {{.Config.Image}} worker={{index .Config.Labels "org.cares.worker"}} {{.State.Status}}' $leftovers >&2
+  # shellcheck disable=SC2086
   docker rm -f $leftovers >/dev/null 2>&1 || true
   status=1
 fi
