@@ -32,6 +32,8 @@ interface Ready {
 export class WarmPool {
   readonly #ready = new Map<string, Ready[]>();
   readonly #filling = new Set<string>();
+  /** Creations and removals under way; close() waits for them, so none outlives it. */
+  readonly #pending = new Set<Promise<void>>();
   readonly #options: WarmPoolOptions;
   readonly #sweeper: NodeJS.Timeout | undefined;
   #closed = false;
@@ -65,7 +67,7 @@ export class WarmPool {
     if ((this.#ready.get(key)?.length ?? 0) >= this.#options.perKey) return;
     this.#filling.add(key);
     const pooled = { ...spec, Labels: { ...spec.Labels, [INVOCATION_LABEL]: "pooled" } };
-    this.#options
+    const creation: Promise<void> = this.#options
       .create(pooled)
       .then(
         async (container) => {
@@ -80,7 +82,11 @@ export class WarmPool {
           });
         },
       )
-      .finally(() => this.#filling.delete(key));
+      .finally(() => {
+        this.#filling.delete(key);
+        this.#pending.delete(creation);
+      });
+    this.#pending.add(creation);
   }
 
   /** Containers ready now, over every key. */
@@ -94,6 +100,7 @@ export class WarmPool {
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#sweeper) clearInterval(this.#sweeper);
+    await Promise.all(this.#pending);
     const all = [...this.#ready.values()].flat();
     this.#ready.clear();
     await Promise.all(all.map((entry) => this.#options.remove(entry.container)));
@@ -107,7 +114,12 @@ export class WarmPool {
       const fresh = ready.filter((entry) => entry.readyAt >= limit);
       if (fresh.length > 0) this.#ready.set(key, fresh);
       else this.#ready.delete(key);
-      for (const entry of stale) void this.#options.remove(entry.container);
+      for (const entry of stale) {
+        const removal: Promise<void> = this.#options
+          .remove(entry.container)
+          .finally(() => this.#pending.delete(removal));
+        this.#pending.add(removal);
+      }
     }
   }
 }
