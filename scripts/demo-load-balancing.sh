@@ -42,6 +42,11 @@ cleanup() {
 trap cleanup EXIT
 
 [ "$(id -u)" = 0 ] || die "cgroups need root"
+for port in "$http_port" "$grpc_port" $((base + 2)) $((base + 3)); do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    die "port $port is in use by another program; set CARES_LB_BASE_PORT to move them all"
+  fi
+done
 
 # in_cgroup GROUP LOG COMMAND...: runs COMMAND in the background inside GROUP.
 in_cgroup() {

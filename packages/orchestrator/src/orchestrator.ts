@@ -42,6 +42,9 @@ export interface OrchestratorOptions extends Partial<StateOptions> {
   security?: ClusterSecurity;
 }
 
+/** How long a request's head and body may take to arrive. */
+export const REQUEST_TIMEOUT_MS = 60_000;
+
 export type Lifecycle = "starting" | "running" | "stopping" | "stopped";
 
 /** A running orchestrator: its registries, its bound ports and a way to stop it. */
@@ -143,6 +146,8 @@ export async function startOrchestrator(
     });
     http = await startHttpServer(toNodeHandler(app), options.host, options.httpPort, "HTTP", {
       maxHeaderSize: settings.maxHeaderBytes,
+      // A caller that stops sending its body must not hold a slot for Node's 5 minutes.
+      requestTimeout: REQUEST_TIMEOUT_MS,
     });
   } catch (error) {
     await grpcServer.close(0);

@@ -95,6 +95,24 @@ describe("POST /invoke/{name} with Prefer: respond-async", () => {
     await poll(location, (status) => status === "succeeded");
   });
 
+  it("waits for room rather than fail while every node is full", async () => {
+    t.addNode("w1", 1);
+    t.worker.answer = async () => {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return okResult();
+    };
+    const accepted = await Promise.all(
+      [1, 2].map(async () => {
+        const response = await t.send("POST", "/invoke/echo?async=true");
+        return ((await response.json()) as { location: string }).location;
+      }),
+    );
+
+    for (const location of accepted) {
+      await poll(location, (status) => status === "succeeded");
+    }
+  });
+
   it("answers 404 for an unknown function without queueing anything", async () => {
     const response = await t.send("POST", "/invoke/nope?async=true");
     expect(response.status).toBe(404);

@@ -11,6 +11,7 @@ import type { WorkerClients } from "../src/dispatch/worker-clients.js";
 import { createHttpApp } from "../src/http/app.js";
 import { DISPATCH_MARGIN_MS, Invoker } from "../src/invoke/invoker.js";
 import { FunctionRegistry } from "../src/registry/function-registry.js";
+import { parseFunctionSpec } from "../src/registry/function-settings.js";
 import { NodeRegistry, type NodeRecord } from "../src/registry/node-registry.js";
 
 const MAX_BODY_BYTES = 1024;
@@ -529,5 +530,39 @@ describe("console output", () => {
     await expectError(await send("GET", "/functions/nope"), 404, "function_not_found");
     await expectError(await postJson("/functions", { name: "x" }), 400, "invalid_request");
     expect(consoleError).not.toHaveBeenCalled();
+  });
+});
+
+describe("what a caller asks for", () => {
+  beforeEach(() => {
+    functions.add(parseFunctionSpec({ name: "hello", image: "cares/hello-world" }));
+    addNode("w1", 10, 10);
+  });
+
+  it("never runs a function for HEAD", async () => {
+    const response = await send("HEAD", "/invoke/hello");
+
+    expect(response.status).toBe(405);
+    expect(dispatches).toHaveLength(0);
+  });
+
+  it("gives the raw output to a caller that refuses JSON with q=0", async () => {
+    const response = await send("POST", "/invoke/hello", {
+      headers: { accept: "application/json;q=0, text/plain" },
+    });
+
+    expect(response.headers.get("content-type")).toBe("text/plain; charset=utf-8");
+    expect(await response.text()).toBe("Hello, world!\n");
+  });
+
+  it("sends output full of control characters as base64 in the envelope", async () => {
+    answer = async () => result({ stdout: Buffer.alloc(1000) });
+    const response = await send("POST", "/invoke/hello", {
+      headers: { accept: "application/json" },
+    });
+
+    const body = (await response.json()) as { output: string; outputEncoding: string };
+    expect(body.outputEncoding).toBe("base64");
+    expect(Buffer.from(body.output, "base64")).toEqual(Buffer.alloc(1000));
   });
 });

@@ -25,7 +25,12 @@ export interface AsyncInvocationsOptions {
 }
 
 /** Refusals that mean "not now" rather than "never": the call waits and tries again. */
-const WAIT_CODES = new Set(["no_active_node", "worker_at_capacity", "too_many_requests"]);
+const WAIT_CODES = new Set([
+  "no_active_node",
+  "cluster_at_capacity",
+  "worker_at_capacity",
+  "too_many_requests",
+]);
 
 interface Pending {
   id: string;

@@ -73,6 +73,12 @@ export class ClusterEvents {
           : { type: "function", function: toFunctionView(spec) },
       ),
     );
+    // What the registries held before this (functions read from the database at start)
+    // reaches those already following, as it would had it been added now.
+    for (const spec of functions.list()) {
+      this.#publish({ type: "function", function: toFunctionView(spec) });
+    }
+    for (const node of nodes.list()) this.#publish({ type: "node", node: toNodeView(node) });
     // The rate falls as time passes with no calls, so it is recomputed each second.
     this.#ticker = setInterval(() => this.#publishStats(), 1_000);
     this.#ticker.unref();

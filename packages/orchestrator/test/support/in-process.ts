@@ -36,7 +36,8 @@ export interface TestApp {
   /** What every worker answers; replace it to change the answer. */
   worker: { answer: (request: ExecutionRequest) => Promise<ExecutionResult> };
   send(method: string, path: string, init?: RequestInit): Promise<Response>;
-  addNode(name?: string): void;
+  /** Registers an Active node; `capacity` 0 takes any number of calls. */
+  addNode(name?: string, capacity?: number): void;
   close(): Promise<void>;
 }
 
@@ -95,13 +96,13 @@ export function createTestApp(
     worker,
     send: (method, path, init = {}) =>
       Promise.resolve(app.fetch(new Request(`http://localhost${path}`, { method, ...init }))),
-    addNode(name = "w1") {
+    addNode(name = "w1", capacity = 0) {
       nodes.register({
         name,
         address: `${name}.local:50052`,
         executor: "fake",
         heartbeatIntervalMs: 1_000,
-        capacity: { cpus: 1, memoryBytes: 1024, maxConcurrency: 0 },
+        capacity: { cpus: 1, memoryBytes: 1024, maxConcurrency: capacity },
       });
     },
     async close() {

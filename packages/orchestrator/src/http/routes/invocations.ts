@@ -1,5 +1,6 @@
 import { CaresError, checkName } from "@cares/shared";
 import { getRouterParam, type H3 } from "h3";
+import { outputAsText } from "../output-text.js";
 import type {
   InvocationHistory,
   InvocationOutput,
@@ -30,20 +31,10 @@ export function describeInvocation(record: InvocationRecord) {
   };
 }
 
-/** The result of an ended asynchronous call: its output (base64 when not UTF-8). */
+/** The result of an ended asynchronous call: its output (base64 when not text). */
 function describeOutput(output: InvocationOutput) {
-  let text: string;
-  let encoding: "utf8" | "base64";
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(output.stdout);
-    encoding = "utf8";
-  } catch {
-    text = output.stdout.toString("base64");
-    encoding = "base64";
-  }
   return {
-    output: text,
-    outputEncoding: encoding,
+    ...outputAsText(output.stdout),
     outputTruncated: output.outputTruncated,
     stderr: output.stderr,
   };

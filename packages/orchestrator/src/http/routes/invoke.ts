@@ -2,6 +2,7 @@ import { CaresError, type ExecutionResult } from "@cares/shared";
 import { getRouterParam, type H3, type H3Event } from "h3";
 import type { Invocation, Invoker } from "../../invoke/invoker.js";
 import { readBodyLimited } from "../body.js";
+import { outputAsText } from "../output-text.js";
 import { errorResponse } from "../errors.js";
 
 /** How much of a failed function's standard error goes into the error body. */
@@ -65,22 +66,18 @@ function headersOf(invocation: Invocation, result: ExecutionResult): Record<stri
 /** True when the caller asks for the JSON envelope rather than the raw output. */
 function wantsEnvelope(event: H3Event): boolean {
   const accept = event.req.headers.get("accept") ?? "";
-  return /(^|,)\s*application\/json\s*(;|,|$)/i.test(accept);
+  return accept.split(",").some((range) => {
+    const [type, ...params] = range.split(";").map((part) => part.trim().toLowerCase());
+    if (type !== "application/json") return false;
+    const q = params.find((param) => param.startsWith("q="));
+    return q === undefined || Number(q.slice(2)) > 0;
+  });
 }
 
 /** The JSON envelope: the output and everything known about the call. */
 function envelopeOf(invocation: Invocation) {
   const { result } = invocation;
-  const text = new TextDecoder("utf-8", { fatal: true });
-  let output: string;
-  let outputEncoding: "utf8" | "base64";
-  try {
-    output = text.decode(result.stdout);
-    outputEncoding = "utf8";
-  } catch {
-    output = result.stdout.toString("base64");
-    outputEncoding = "base64";
-  }
+  const { output, outputEncoding } = outputAsText(result.stdout);
   return {
     invocationId: invocation.id,
     function: invocation.function.name,
@@ -112,6 +109,12 @@ export function requestEnv(event: H3Event, subpath: string): Record<string, stri
  */
 export function addInvokeRoutes(app: H3, invoker: Invoker, maxBodyBytes: number): void {
   const handler = async (event: H3Event) => {
+    // h3 serves HEAD with the GET route; a HEAD must not run the function.
+    if (event.req.method === "HEAD") {
+      throw new CaresError("method_not_allowed", "HEAD does not call a function; use GET or POST", {
+        details: { allowed: [...METHODS] },
+      });
+    }
     const name = getRouterParam(event, "name") ?? "";
     const path = new URL(event.req.url).pathname;
     const subpath = path.slice(`/invoke/${name}`.length) || "/";

@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import Docker from "dockerode";
 import { CaresError, describeError, type ExecutionRequest, type Logger } from "@cares/shared";
 import {
@@ -13,6 +14,8 @@ import { EngineError, bounded, engineProblem, statusCodeOf } from "./engine-call
 import { EngineResources, FUNCTION_NETWORK } from "./engine-resources.js";
 import { OutputBuffer } from "./output-buffer.js";
 import { WarmPool } from "./warm-pool.js";
+
+const MACHINE_NANO_CPUS = availableParallelism() * 1e9;
 
 /** Labels on every container CARES starts, so that its leftovers can be found. */
 export const LABELS = {
@@ -196,7 +199,9 @@ export class DockerExecutor implements Executor {
         Memory: memory,
         // The same as Memory: no swap on top of the limit.
         MemorySwap: memory,
-        NanoCpus: request.nanoCpus || undefined,
+        // The engine refuses more CPUs than the machine has; a function asking for more
+        // gets them all.
+        NanoCpus: request.nanoCpus ? Math.min(request.nanoCpus, MACHINE_NANO_CPUS) : undefined,
         PidsLimit: CONTAINER_LIMITS.pids,
         CapDrop: ["ALL"],
         SecurityOpt: ["no-new-privileges"],
