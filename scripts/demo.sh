@@ -82,10 +82,15 @@ fi
 bash scripts/bootstrap.sh
 bash scripts/ensure-engine.sh
 mkdir -p "$state"
-stop_cluster
-for port in "$http_port" "$grpc_port" "$worker_port"; do
+# A demo already running on these ports is the one to replace; on other ports it keeps
+# running unless this one can start.
+ports="$http_port $grpc_port $worker_port"
+if [ "$(cat "$state/ports" 2>/dev/null || true)" = "$ports" ]; then stop_cluster; fi
+for port in $ports; do
   port_free "$port" || die "port $port is in use by another program; stop it or set CARES_HTTP_PORT, CARES_GRPC_PORT or CARES_WORKER_PORT"
 done
+stop_cluster
+echo "$ports" >"$state/ports"
 
 say "starting the orchestrator (HTTP $http_port, gRPC $grpc_port)"
 start orchestrator --http-port "$http_port" --grpc-port "$grpc_port" --data-dir "$state/data"

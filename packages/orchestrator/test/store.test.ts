@@ -196,3 +196,11 @@ describe("the history's bounds", () => {
     db.close();
   });
 });
+
+describe("a data folder that cannot be made", () => {
+  it("is refused with database_unavailable instead of hanging", () => {
+    expect(() => openDatabase("/proc/cares-no-such-folder/data")).toThrow(
+      expect.objectContaining({ code: "database_unavailable" }),
+    );
+  });
+});

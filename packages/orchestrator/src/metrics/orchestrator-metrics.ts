@@ -6,7 +6,7 @@ import type { NodeRegistry, NodeStatus } from "../registry/node-registry.js";
 
 /** Seconds; from a quick function to one near the longest timeout. */
 const DURATION_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900];
-const NODE_STATUSES: readonly NodeStatus[] = ["Active", "Inactive"];
+const NODE_STATUSES: readonly NodeStatus[] = ["Active", "Draining", "Inactive"];
 /** The `function` label of calls that named no registered function. */
 const UNKNOWN_FUNCTION = "_unknown";
 
@@ -28,11 +28,9 @@ export class OrchestratorMetrics {
   readonly #calls: Counter<"function" | "outcome">;
   readonly #duration: Histogram<"function" | "outcome">;
   readonly #decisions: Counter<"node">;
-  readonly #functions: FunctionRegistry;
 
   constructor(options: OrchestratorMetricsOptions) {
     const registers = [this.registry];
-    this.#functions = options.functions;
     collectDefaultMetrics({ register: this.registry, prefix: "cares_orchestrator_" });
     this.#calls = new Counter({
       name: "cares_invocations_total",
@@ -95,11 +93,14 @@ export class OrchestratorMetrics {
   /** The hooks to add to the invoker. */
   hooks(): InvocationHooks {
     const started = new Map<string, number>();
+    // A call that got past the look-up names a function that was registered then, even
+    // if it has been deleted since; only names never registered share one label.
     const end = (id: string, name: string, outcome: string) => {
       const since = started.get(id);
       started.delete(id);
       this.#inFlight.dec();
-      const labels = { function: this.#label(name), outcome };
+      const known = outcome !== "function_not_found";
+      const labels = { function: known ? name : UNKNOWN_FUNCTION, outcome };
       this.#calls.inc(labels);
       if (since !== undefined) {
         this.#duration.observe(labels, (performance.now() - since) / 1000);
@@ -120,15 +121,5 @@ export class OrchestratorMetrics {
   /** The metrics in the Prometheus text format, and its content type. */
   async render(): Promise<{ body: string; contentType: string }> {
     return { body: await this.registry.metrics(), contentType: this.registry.contentType };
-  }
-
-  /** Names of functions that are not registered share one label, to bound the series. */
-  #label(name: string): string {
-    try {
-      this.#functions.get(name);
-      return name;
-    } catch {
-      return UNKNOWN_FUNCTION;
-    }
   }
 }

@@ -1,5 +1,5 @@
-import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import BetterSqlite3, { type Database } from "better-sqlite3";
 import { CaresError, describeError } from "@cares/shared";
 import { migrate } from "./migrations.js";
@@ -22,7 +22,7 @@ export function openDatabase(dataDir: string | undefined): Database {
     if (dataDir === undefined) {
       db = new BetterSqlite3(":memory:");
     } else {
-      mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+      makeFolder(resolve(dataDir));
       db = new BetterSqlite3(join(dataDir, DATABASE_FILE));
     }
   } catch (error) {
@@ -48,4 +48,16 @@ export function openDatabase(dataDir: string | undefined): Database {
     );
   }
   return db;
+}
+
+/**
+ * Makes `dir` and its missing parents, one level at a time. Node's own recursive
+ * mkdirSync never returns for a path under a file system that refuses new folders with
+ * ENOENT, such as /proc; one level at a time, that refusal is an error like any other.
+ */
+function makeFolder(dir: string): void {
+  if (existsSync(dir)) return;
+  const parent = dirname(dir);
+  if (parent !== dir) makeFolder(parent);
+  mkdirSync(dir, { mode: 0o700 });
 }
