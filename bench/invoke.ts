@@ -35,7 +35,8 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 }
 
 function summary(samples: number[]): string {
-  return `median ${percentile(samples, 50).toFixed(1)} ms, p95 ${percentile(samples, 95).toFixed(1)} ms`;
+  const median = percentile(samples, 50).toFixed(1);
+  return `median ${median} ms, p95 ${percentile(samples, 95).toFixed(1)} ms`;
 }
 
 async function dockerComparison(): Promise<void> {
@@ -107,7 +108,8 @@ async function fakeThroughput(): Promise<void> {
       const { latencies, failures, rate } = await load(url, concurrency, 5);
       console.log(
         `  ${String(concurrency).padStart(2)} callers: ${rate.toFixed(0)} calls/s, ` +
-          `p50 ${percentile(latencies, 50).toFixed(2)} ms, p99 ${percentile(latencies, 99).toFixed(2)} ms` +
+          `p50 ${percentile(latencies, 50).toFixed(2)} ms, ` +
+          `p99 ${percentile(latencies, 99).toFixed(2)} ms` +
           (failures ? `, ${failures} failed` : ""),
       );
     }

@@ -138,7 +138,8 @@ console.log("Scheduler decision time (selectNodeForExecution, one in ten nodes I
 for (const count of [100, 1_000, 10_000]) {
   const { median, p99, samples } = decisionTimes(count);
   console.log(
-    `  ${String(count).padStart(6)} nodes: median ${median.toFixed(3)} ms, p99 ${p99.toFixed(3)} ms (${samples} decisions)`,
+    `  ${String(count).padStart(6)} nodes: median ${median.toFixed(3)} ms, ` +
+      `p99 ${p99.toFixed(3)} ms (${samples} decisions)`,
   );
 }
 
@@ -148,5 +149,6 @@ const memory = await heartbeatMemory(1_000, seconds);
 const mib = (kib: number) => (kib / 1024).toFixed(1);
 console.log(`  RSS idle before registration: ${mib(memory.idle)} MiB`);
 console.log(
-  `  RSS after ${memory.rounds} heartbeat rounds: ${mib(memory.steady)} MiB (peak ${mib(memory.peak)} MiB)`,
+  `  RSS after ${memory.rounds} heartbeat rounds: ${mib(memory.steady)} MiB ` +
+    `(peak ${mib(memory.peak)} MiB)`,
 );

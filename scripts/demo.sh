@@ -87,7 +87,9 @@ mkdir -p "$state"
 ports="$http_port $grpc_port $worker_port"
 if [ "$(cat "$state/ports" 2>/dev/null || true)" = "$ports" ]; then stop_cluster; fi
 for port in $ports; do
-  port_free "$port" || die "port $port is in use by another program; stop it or set CARES_HTTP_PORT, CARES_GRPC_PORT or CARES_WORKER_PORT"
+  port_free "$port" ||
+    die "port $port is in use by another program; stop it or set" \
+      "CARES_HTTP_PORT, CARES_GRPC_PORT or CARES_WORKER_PORT"
 done
 stop_cluster
 echo "$ports" >"$state/ports"

@@ -30,14 +30,16 @@ mkdir -p .cares
 results=.cares/test-results.json
 rm -f "$results"
 status=0
-pnpm exec vitest run --reporter=default --reporter=json --outputFile.json="$results" "$@" || status=$?
+pnpm exec vitest run --reporter=default --reporter=json --outputFile.json="$results" "$@" ||
+  status=$?
 
 # Whatever the tests did, no container of CARES they made may outlive them.
 leftovers=$(cares_containers | comm -13 "$before" -)
 if [ -n "$leftovers" ]; then
   echo "error: containers labelled org.cares.managed=true remain after the tests:" >&2
   # shellcheck disable=SC2086
-  docker inspect --format '{{.Id}} {{.Config.Image}} worker={{index .Config.Labels "org.cares.worker"}} {{.State.Status}}' $leftovers >&2
+  format='{{.Id}} {{.Config.Image}} worker={{index .Config.Labels "org.cares.worker"}}'
+  docker inspect --format "$format {{.State.Status}}" $leftovers >&2
   # shellcheck disable=SC2086
   docker rm -f $leftovers >/dev/null 2>&1 || true
   status=1

@@ -3,7 +3,8 @@ const MAX_LABEL_LENGTH = 63;
 
 // The grammar of an image reference as Docker parses it:
 // [host[:port]/]path-component[/path-component...][:tag][@digest]
-const HOST = String.raw`(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?/)`;
+const DOMAIN_LABEL = String.raw`[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?`;
+const HOST = String.raw`(?:${DOMAIN_LABEL}(?:\.${DOMAIN_LABEL})*(?::[0-9]+)?/)`;
 const COMPONENT = String.raw`[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*`;
 const TAG = String.raw`(?::[\w][\w.-]{0,127})`;
 const DIGEST = String.raw`(?:@[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[0-9a-fA-F]{32,})`;
@@ -23,7 +24,10 @@ export function checkName(name: unknown): string | undefined {
     return `must be at most ${MAX_LABEL_LENGTH} characters (got ${name.length})`;
   }
   if (!DNS_LABEL.test(name)) {
-    return "may hold only lower-case letters, digits and '-', and must start and end with a letter or digit";
+    return (
+      "may hold only lower-case letters, digits and '-', " +
+      "and must start and end with a letter or digit"
+    );
   }
   return undefined;
 }

@@ -18,7 +18,10 @@ export const DISPATCH_MARGIN_MS = 10_000;
 
 export interface InvocationInput {
   stdin: Buffer;
-  /** Variables about the request (method, path, query, content type); they win over the function's own. */
+  /**
+   * Variables about the request (method, path, query, content type); they win over the
+   * function's own.
+   */
   env?: Record<string, string>;
   /** Aborted when the caller goes away. */
   signal?: AbortSignal;

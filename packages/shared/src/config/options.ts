@@ -144,7 +144,8 @@ export function formatHelp(usage: string, specs: Record<string, OptionSpec>): st
     const flag = spec.kind === "bool" ? `--[no-]${spec.flag}` : `--${spec.flag} <${spec.kind}>`;
     const env = spec.env ? ` [env ${spec.env}]` : "";
     const choices = spec.kind === "string" && spec.choices ? ` (${spec.choices.join("|")})` : "";
-    return `  ${flag.padEnd(30)} ${spec.description}${choices}; default ${JSON.stringify(spec.default)}${env}`;
+    const fallback = `default ${JSON.stringify(spec.default)}`;
+    return `  ${flag.padEnd(30)} ${spec.description}${choices}; ${fallback}${env}`;
   });
   return [
     `Usage: ${usage}`,

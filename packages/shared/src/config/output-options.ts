@@ -2,7 +2,10 @@ import { LOG_FORMATS } from "../logging/format.js";
 import { LOG_LEVELS } from "../logging/logger.js";
 import { ConfigError } from "./options.js";
 
-/** How a program shows what it does: the TUI, or lines of text or JSON. Both programs take these. */
+/**
+ * How a program shows what it does: the TUI, or lines of text or JSON. Both programs
+ * take these.
+ */
 export const OUTPUT_OPTIONS = {
   tui: {
     flag: "tui",

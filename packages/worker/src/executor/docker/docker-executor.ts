@@ -158,7 +158,9 @@ export class DockerExecutor implements Executor {
         ));
     } catch (error) {
       return finish("engine-error", {
-        errorMessage: `cannot create a container for '${request.image}': ${engineProblem(error, this.#options.socketPath)}`,
+        errorMessage:
+          `cannot create a container for '${request.image}': ` +
+          engineProblem(error, this.#options.socketPath),
       });
     }
 
@@ -166,7 +168,8 @@ export class DockerExecutor implements Executor {
       return await this.#runContainer(container, request, signal, finish, creating);
     } catch (error) {
       return finish("engine-error", {
-        errorMessage: `running '${request.image}' failed: ${engineProblem(error, this.#options.socketPath)}`,
+        errorMessage:
+          `running '${request.image}' failed: ` + engineProblem(error, this.#options.socketPath),
       });
     } finally {
       // Removing takes a round trip the caller need not wait for; cleanUp() and close()
@@ -219,6 +222,8 @@ export class DockerExecutor implements Executor {
     creating: number,
   ): Promise<ExecutorResult> {
     const { engineCallTimeoutMs } = this.#options;
+    const memory = request.memoryBytes || this.#options.defaultMemoryBytes;
+    const timeoutMs = request.timeoutMs || this.#options.defaultTimeoutMs;
     const stdout = new OutputBuffer(request.maxOutputBytes || this.#options.maxOutputBytes, "head");
     const stderr = new OutputBuffer(this.#options.maxStderrBytes, "tail");
     const demux = new FrameDemuxer(
@@ -261,15 +266,13 @@ export class DockerExecutor implements Executor {
         return finish(ending.exitCode === 0 ? "succeeded" : "failed", {
           ...output,
           exitCode: ending.exitCode,
-          errorMessage: oom
-            ? `killed for using more than its memory limit of ${request.memoryBytes || this.#options.defaultMemoryBytes} bytes`
-            : "",
+          errorMessage: oom ? `killed for using more than its memory limit of ${memory} bytes` : "",
         });
       }
       case "timed-out":
         return finish("timed-out", {
           ...output,
-          errorMessage: `stopped after its timeout of ${request.timeoutMs || this.#options.defaultTimeoutMs} ms`,
+          errorMessage: `stopped after its timeout of ${timeoutMs} ms`,
         });
       case "cancelled":
         return finish("cancelled", { ...output, errorMessage: "the call was cancelled" });

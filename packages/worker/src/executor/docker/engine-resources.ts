@@ -45,7 +45,8 @@ export class EngineResources {
         this.#network = undefined;
         throw new EngineError(
           "engine_error",
-          `cannot create the network '${FUNCTION_NETWORK}': ${engineProblem(error, this.options.socketPath)}`,
+          `cannot create the network '${FUNCTION_NETWORK}': ` +
+            engineProblem(error, this.options.socketPath),
           { cause: error },
         );
       },
@@ -108,7 +109,8 @@ export class EngineResources {
     } catch (error) {
       throw new CaresError(
         "image_unavailable",
-        `image '${image}' is not on this worker and could not be pulled: ${engineProblem(error, this.options.socketPath)}`,
+        `image '${image}' is not on this worker and could not be pulled: ` +
+          engineProblem(error, this.options.socketPath),
         { cause: error },
       );
     }
