@@ -4,6 +4,7 @@ import {
   captureConsole,
   isCaresError,
   routeGrpcLogs,
+  routeProcessWarnings,
   silentSink,
   streamSink,
   teeSink,
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
   const consoleSink = useTui ? silentSink : streamSink(process.stdout, config.logFormat);
   const log = new Logger(teeSink(consoleSink, events.logSink), { level: config.logLevel });
   routeGrpcLogs(log.child({ component: "grpc" }));
+  routeProcessWarnings(log.child({ component: "node" }));
 
   let stopping = false;
   let orchestrator: Awaited<ReturnType<typeof startOrchestrator>> | undefined;

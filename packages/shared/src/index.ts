@@ -16,3 +16,4 @@ export * from "./grpc/auth.js";
 export * from "./grpc/tls.js";
 export * from "./config/security.js";
 export * from "./config/output-options.js";
+export * from "./logging/process-warnings.js";

@@ -5,6 +5,7 @@ import {
   captureConsole,
   isCaresError,
   routeGrpcLogs,
+  routeProcessWarnings,
   streamSink,
   teeSink,
   type LogSink,
@@ -71,6 +72,7 @@ async function main(): Promise<void> {
   }
   const log = new Logger(teeSink(consoleSink, forwarder.sink), { level: config.logLevel });
   routeGrpcLogs(log.child({ component: "grpc" }));
+  routeProcessWarnings(log.child({ component: "node" }));
   if (tui) {
     captureConsole(log);
     tui.start();
