@@ -94,6 +94,10 @@ function toRecord(row: Row): InvocationRecord {
 /**
  * The history of calls in the database, bounded by count and age, and the inputs and
  * outputs of asynchronous calls. Every write is one short transaction.
+ *
+ * Limitation: no limit on bytes. An asynchronous call's output (at most its function's
+ * maxOutput) is kept as long as the call stays in the history, so many large results can
+ * make the database large before the count or age limit drops them.
  */
 export class InvocationHistory {
   readonly #db: Database;
