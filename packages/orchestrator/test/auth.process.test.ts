@@ -12,23 +12,17 @@ import {
   startOrchestrator,
   startWorker,
   type OrchestratorProcess,
-  type Program,
+  stopAfterEach,
 } from "./support/processes.js";
 
 const API_TOKEN = "api-token-for-tests";
 const JOIN_TOKEN = "join-token-for-tests";
 
-const running: Program[] = [];
+const track = stopAfterEach();
 const clients: WorkerClient[] = [];
-afterEach(async () => {
+afterEach(() => {
   for (const client of clients.splice(0)) client.close();
-  await Promise.all(running.splice(0).map((program) => program.stop("SIGKILL")));
 });
-
-function track<T extends Program>(program: T): T {
-  running.push(program);
-  return program;
-}
 
 const bearer = { authorization: `Bearer ${API_TOKEN}` };
 

@@ -1,38 +1,22 @@
 // The orchestrator and workers as real processes, with the fake executor: the whole
 // path of a call, node health and restarts, without a container engine.
-import { createServer } from "node:net";
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import {
   launch,
   registerFunction,
   startOrchestrator,
   startWorker,
   waitForNodes,
-  type Program,
+  freePort,
+  stopAfterEach,
 } from "./support/processes.js";
 import { FakeRulesFolder } from "./support/fake-rules.js";
 
-const running: Program[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((program) => program.stop("SIGKILL")));
-});
-
-function track<T extends Program>(program: T): T {
-  running.push(program);
-  return program;
-}
+const track = stopAfterEach();
 
 const rulesFolder = new FakeRulesFolder();
 afterAll(() => rulesFolder.remove());
 const fakeRules = (rules: Record<string, unknown>) => rulesFolder.write(rules);
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, "127.0.0.1");
-  await new Promise((resolve) => server.once("listening", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 const invoke = (url: string, name: string, body?: string) =>
   fetch(`${url}/invoke/${name}`, { method: "POST", body });

@@ -1,23 +1,15 @@
 // /metrics of real processes, read with a Prometheus text parser: the orchestrator's on
 // its HTTP port, each worker's on a port of its own.
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parseMetrics } from "./support/in-process.js";
 import {
   registerFunction,
   startOrchestrator,
   startWorker,
-  type Program,
+  stopAfterEach,
 } from "./support/processes.js";
 
-const running: Program[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((program) => program.stop("SIGKILL")));
-});
-
-function track<T extends Program>(program: T): T {
-  running.push(program);
-  return program;
-}
+const track = stopAfterEach();
 
 function valueOf(
   families: ReturnType<typeof parseMetrics>,

@@ -2,7 +2,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   freshDataDir,
   registerFunction,
@@ -10,18 +10,10 @@ import {
   startWorker,
   waitForNodes,
   type OrchestratorProcess,
-  type Program,
+  stopAfterEach,
 } from "./support/processes.js";
 
-const running: Program[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((program) => program.stop("SIGKILL")));
-});
-
-function track<T extends Program>(program: T): T {
-  running.push(program);
-  return program;
-}
+const track = stopAfterEach();
 
 function fakeRules(rules: Record<string, unknown>): string {
   const file = join(mkdtempSync(join(tmpdir(), "cares-fake-")), "rules.json");

@@ -1,6 +1,6 @@
 // Scheduling under the conditions real clusters have, with real processes and the fake
 // executor: bursts between heartbeats, full nodes, dead nodes and draining workers.
-import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { FakeRulesFolder } from "./support/fake-rules.js";
 import {
   registerFunction,
@@ -8,21 +8,13 @@ import {
   startWorker,
   waitForNodes,
   type OrchestratorProcess,
-  type Program,
   type WorkerProcess,
+  stopAfterEach,
 } from "./support/processes.js";
 
-const running: Program[] = [];
+const track = stopAfterEach();
 const rules = new FakeRulesFolder();
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((program) => program.stop("SIGKILL")));
-});
 afterAll(() => rules.remove());
-
-function track<T extends Program>(program: T): T {
-  running.push(program);
-  return program;
-}
 
 /** An orchestrator with `count` fake workers w0..wN whose `cares/slow` takes `delayMs`. */
 async function cluster(

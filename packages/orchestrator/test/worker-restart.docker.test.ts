@@ -1,34 +1,18 @@
 // Workers that come back, or that come twice: a restarted worker takes calls at once,
 // and a second worker refused for a name in use leaves the first one's calls alone.
 import { randomUUID } from "node:crypto";
-import { createServer } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   launch,
   registerFunction,
   startOrchestrator,
   startWorker,
   waitForNodes,
-  type Program,
+  freePort,
+  stopAfterEach,
 } from "./support/processes.js";
 
-const running: Program[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((program) => program.stop("SIGTERM")));
-});
-
-function track<T extends Program>(program: T): T {
-  running.push(program);
-  return program;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, "127.0.0.1");
-  await new Promise((resolve) => server.once("listening", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+const track = stopAfterEach("SIGTERM");
 
 describe("workers that come back or come twice", () => {
   it("runs the first call after a worker restarts on the same address", async () => {

@@ -2,11 +2,13 @@
 // exercise CARES the way a person runs it.
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
+import { createServer, type AddressInfo } from "node:net";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { afterEach } from "vitest";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../../../..");
 
@@ -205,4 +207,30 @@ export async function registerFunction(
       `registering ${JSON.stringify(body)} gave ${response.status}: ${await response.text()}`,
     );
   }
+}
+
+/**
+ * Stops, after each test of the file, every program handed to the function this returns
+ * (which hands the program back). Call it once at the top of a test file.
+ */
+export function stopAfterEach(
+  signal: NodeJS.Signals = "SIGKILL",
+): <T extends Program>(program: T) => T {
+  const running: Program[] = [];
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((program) => program.stop(signal)));
+  });
+  return (program) => {
+    running.push(program);
+    return program;
+  };
+}
+
+/** A port that nothing listens on now, on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  const server = createServer().listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
