@@ -1,7 +1,6 @@
 // End to end on the real Docker engine: curl-equivalent calls through a real
 // orchestrator and a real worker that runs the sample images. Needs the engine and the
 // sample images (scripts/ensure-engine.sh); without them these tests fail.
-import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -11,7 +10,7 @@ import {
   type OrchestratorProcess,
   type WorkerProcess,
 } from "./support/processes.js";
-import { callContainers } from "./support/containers.js";
+import { callContainers, requireImages } from "./support/containers.js";
 
 const WORKER = `docker-${randomUUID().slice(0, 8)}`;
 
@@ -21,15 +20,7 @@ let orchestrator: OrchestratorProcess;
 let worker: WorkerProcess;
 
 beforeAll(async () => {
-  try {
-    execFileSync("docker", ["image", "inspect", "cares/hello-world", "cares/echo", "cares/fail"], {
-      stdio: "ignore",
-    });
-  } catch {
-    throw new Error(
-      "the Docker engine is not running or the sample images are missing: run scripts/ensure-engine.sh",
-    );
-  }
+  requireImages("cares/hello-world", "cares/echo", "cares/fail");
   orchestrator = await startOrchestrator();
   worker = await startWorker(orchestrator.grpcAddress, ["--executor", "docker", "--name", WORKER]);
   for (const [name, image] of [

@@ -18,6 +18,7 @@ import {
   type WorkerProcess,
 } from "./support/processes.js";
 import { SocketProxy } from "./support/socket-proxy.js";
+import { requireImages } from "./support/containers.js";
 
 const RUN = randomUUID().slice(0, 8);
 const OUTAGE_WORKER = `outage-${RUN}`;
@@ -87,13 +88,7 @@ const call = (orchestrator: OrchestratorProcess, name: string) =>
   fetch(`${orchestrator.httpUrl}/invoke/${name}`, { method: "POST" });
 
 beforeAll(() => {
-  try {
-    execFileSync("docker", ["image", "inspect", "cares/hello-world"], { stdio: "ignore" });
-  } catch {
-    throw new Error(
-      "the Docker engine is not running or the sample images are missing: run scripts/ensure-engine.sh",
-    );
-  }
+  requireImages("cares/hello-world");
 });
 
 /** Polls `GET /nodes` for a few heartbeats until the node `name` passes `test`. */

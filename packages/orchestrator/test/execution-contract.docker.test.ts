@@ -1,7 +1,6 @@
 // The execution contract on the real Docker engine: input, output, settings, limits,
 // timeouts, cancellation and clean-up. Needs the engine and the sample images
 // (scripts/ensure-engine.sh); without them these tests fail.
-import { execFileSync } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -11,7 +10,7 @@ import {
   type OrchestratorProcess,
   type WorkerProcess,
 } from "./support/processes.js";
-import { callContainers } from "./support/containers.js";
+import { callContainers, requireImages } from "./support/containers.js";
 
 const WORKER = `contract-${randomUUID().slice(0, 8)}`;
 
@@ -37,15 +36,7 @@ const shell = (name: string, script: string, settings: Record<string, unknown> =
   });
 
 beforeAll(async () => {
-  try {
-    execFileSync("docker", ["image", "inspect", "cares/echo", "cares/shell", "cares/sleep"], {
-      stdio: "ignore",
-    });
-  } catch {
-    throw new Error(
-      "the Docker engine is not running or the sample images are missing: run scripts/ensure-engine.sh",
-    );
-  }
+  requireImages("cares/echo", "cares/shell", "cares/sleep");
   orchestrator = await startOrchestrator(["--max-body-bytes", String(1024 * 1024)]);
   worker = await startWorker(orchestrator.grpcAddress, ["--executor", "docker", "--name", WORKER]);
   await registerFunction(orchestrator.httpUrl, { name: "echo", image: "cares/echo" });

@@ -11,6 +11,7 @@ import {
   type NodeSource,
 } from "../src/scheduler/scheduler.js";
 import type { SchedulingStrategy } from "../src/scheduler/strategies.js";
+import { nodeRecord } from "./support/node-records.js";
 
 interface NodeOptions {
   cpu?: number;
@@ -24,25 +25,16 @@ interface NodeOptions {
 }
 
 function node(name: string, options: NodeOptions = {}): NodeRecord {
-  return {
-    id: `id-${name}`,
-    name,
-    address: `${name}:50052`,
+  return nodeRecord(name, {
     capacity: { cpus: 4, memoryBytes: 1024, maxConcurrency: options.maxConcurrency ?? 0 },
-    executor: "fake",
-    heartbeatIntervalMs: 1_000,
     status: options.status ?? "Active",
     cpuUsage: options.cpu ?? 0,
     memoryUsage: options.memory ?? 0,
     runningExecutions: options.running ?? 0,
-    registeredAt: 0,
-    lastHeartbeatAt: 0,
     inFlight: options.inFlight ?? 0,
     inFlightByFunction: new Map(Object.entries(options.byFunction ?? {})),
     lastDispatchAt: options.lastDispatchAt ?? 0,
-    statusSince: 0,
-    statusReason: "",
-  };
+  });
 }
 
 function source(...nodes: NodeRecord[]): NodeSource {

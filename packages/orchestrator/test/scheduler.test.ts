@@ -9,6 +9,7 @@ import {
   selectNodeForExecution,
   type NodeSource,
 } from "../src/scheduler/scheduler.js";
+import { nodeRecord } from "./support/node-records.js";
 
 function node(
   name: string,
@@ -16,25 +17,12 @@ function node(
   memoryUsage: number,
   options: { status?: NodeStatus; running?: number } = {},
 ): NodeRecord {
-  return {
-    id: `id-${name}`,
-    name,
-    address: `${name}:50052`,
-    capacity: { cpus: 4, memoryBytes: 1024, maxConcurrency: 0 },
-    executor: "fake",
-    heartbeatIntervalMs: 1_000,
-    status: options.status ?? "Active",
+  return nodeRecord(name, {
     cpuUsage,
     memoryUsage,
+    status: options.status ?? "Active",
     runningExecutions: options.running ?? 0,
-    registeredAt: 0,
-    lastHeartbeatAt: 0,
-    inFlight: 0,
-    inFlightByFunction: new Map(),
-    lastDispatchAt: 0,
-    statusSince: 0,
-    statusReason: "",
-  };
+  });
 }
 
 function source(...nodes: NodeRecord[]): NodeSource {

@@ -8,27 +8,10 @@ import {
   StrategyRegistry,
   type SchedulingStrategy,
 } from "../src/scheduler/strategies.js";
+import { nodeRecord } from "./support/node-records.js";
 
 function node(name: string): NodeRecord {
-  return {
-    id: `id-${name}`,
-    name,
-    address: `${name}:50052`,
-    capacity: { cpus: 4, memoryBytes: 1024, maxConcurrency: 0 },
-    executor: "fake",
-    heartbeatIntervalMs: 1_000,
-    status: "Active",
-    cpuUsage: 0,
-    memoryUsage: 0,
-    runningExecutions: 0,
-    registeredAt: 0,
-    lastHeartbeatAt: 0,
-    inFlight: 0,
-    inFlightByFunction: new Map(),
-    lastDispatchAt: 0,
-    statusSince: 0,
-    statusReason: "",
-  };
+  return nodeRecord(name);
 }
 
 /** Candidates named c0, c1, … with costs 0, 10, 20, …: sorted cheapest first. */

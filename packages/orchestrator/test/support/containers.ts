@@ -23,3 +23,18 @@ export function callContainers(worker: string): string[] {
     .filter((row) => !row.endsWith(" pooled"))
     .map((row) => row.split(" ")[0]!);
 }
+
+/**
+ * Fails (never skips) when the engine does not answer or lacks one of `images`: the tests
+ * that call this run against the real engine.
+ */
+export function requireImages(...images: string[]): void {
+  try {
+    execFileSync("docker", ["image", "inspect", ...images], { stdio: "ignore" });
+  } catch {
+    throw new Error(
+      "the Docker engine is not running or the sample images are missing: " +
+        "run scripts/ensure-engine.sh",
+    );
+  }
+}
